@@ -1,0 +1,44 @@
+// The analysis of one core, end to end: read the core, resolve modules,
+// unwind and symbolize every thread, classify, and build the Report. One
+// CoreAnalyzer serves a whole batch: the ModuleCache it holds is shared by
+// every core, so each module's symbols and CFI are loaded once. analyze()
+// may be called from many threads at once.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "triage/analyze/rules.h"
+#include "triage/core/elf_core.h"
+#include "triage/error.h"
+#include "triage/report/report.h"
+#include "triage/symbols/module_cache.h"
+#include "triage/unwind/unwinder.h"
+
+namespace triage {
+
+struct AnalysisOptions {
+  std::string executable;  // -e: the crashed program, when not where the core says
+  ModuleSearch search;     // --sysroot, --debug-dir
+  UnwindLimits unwind;
+  size_t disassembly_count = 16;
+  int source_context = 5;  // lines shown each side of the crash line
+};
+
+class CoreAnalyzer {
+ public:
+  CoreAnalyzer(const Rules& rules, AnalysisOptions options);
+  ~CoreAnalyzer();
+
+  Result<report::Report> analyze_file(const std::string& core_path) const;
+  report::Report analyze(const ProcessSnapshot& snapshot, const std::string& core_path) const;
+
+  const ModuleCache& module_cache() const { return *cache_; }
+
+ private:
+  const Rules& rules_;
+  AnalysisOptions options_;
+  std::unique_ptr<ModuleCache> cache_;
+};
+
+}  // namespace triage

@@ -1,0 +1,40 @@
+// Frame filters: which frames are runtime noise (libc, libstdc++, libc++,
+// sanitizer and fuzzer runtimes, Rust std, Go runtime, ...) and so are
+// skipped when choosing the crash line and computing signatures. The lists
+// are data, from rules/frame_filters.json plus the user's own.
+#pragma once
+
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "triage/error.h"
+#include "triage/unwind/frame.h"
+
+namespace triage {
+
+class FrameFilter {
+ public:
+  // {"functions": [regex...], "files": [regex...], "modules": [regex...]};
+  // entries add to those already loaded. Regexes are ECMAScript and must
+  // match a part of the name (std::regex_search).
+  Result<bool> add_json(const nlohmann::json& rules, const std::string& origin);
+
+  bool skips(const Frame& frame) const;
+
+ private:
+  std::vector<std::regex> functions_;
+  std::vector<std::regex> files_;
+  std::vector<std::regex> modules_;
+};
+
+// The first frame of `frames` that the filter keeps, or null.
+const Frame* first_kept_frame(const std::vector<Frame>& frames, const FrameFilter& filter);
+
+// The crash line of a frame: "file:line[:column]", else "module+0xoffset",
+// else "0xaddress".
+std::string crash_line_of(const Frame& frame);
+
+}  // namespace triage

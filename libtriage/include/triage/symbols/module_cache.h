@@ -1,0 +1,96 @@
+// Module files (executables, shared libraries) and their symbols, line
+// tables, inlined scopes and CFI, loaded with libdwfl once per batch and
+// shared by every analysis in it. Entries are keyed by build-id (by file
+// identity when a file has none). libdw is not thread-safe, so each module
+// serialises its own queries; different modules are queried in parallel.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "triage/error.h"
+#include "triage/symbols/elf_image.h"
+#include "triage/util/mapped_file.h"
+
+typedef struct Dwfl Dwfl;
+typedef struct Dwfl_Module Dwfl_Module;
+typedef struct Dwarf_CFI_s Dwarf_CFI;
+
+namespace triage {
+
+// One source location of a symbolized address. An address inside inlined
+// code has several: the innermost inlined function first.
+struct SymbolLocation {
+  std::string function;  // demangled
+  uint64_t function_offset = 0;
+  std::string file;
+  int line = 0;
+  int column = 0;
+  bool inlined = false;
+};
+
+class ModuleFile {
+ public:
+  ~ModuleFile();
+  ModuleFile(const ModuleFile&) = delete;
+  ModuleFile& operator=(const ModuleFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  const std::string& build_id() const { return image_.build_id; }  // hex; empty if none
+  const ElfImageInfo& image() const { return image_; }
+  std::span<const std::byte> bytes() const { return file_->bytes(); }
+
+  // Addresses are the file's own (p_vaddr space). Inlined frames come first.
+  std::vector<SymbolLocation> symbolize(uint64_t file_address) const;
+
+  // Runs `use` with each CFI table of this module in turn (.eh_frame, then
+  // .debug_frame), holding the module's lock, until `use` returns true.
+  // `bias` is subtracted from a file address to look it up in that table.
+  bool with_cfi(const std::function<bool(Dwarf_CFI* cfi, uint64_t bias)>& use) const;
+
+ private:
+  friend class ModuleCache;
+  ModuleFile() = default;
+
+  std::string path_;
+  ElfImageInfo image_;
+  std::shared_ptr<MappedFile> file_;
+  std::string debuginfo_path_;  // must outlive dwfl_
+  std::unique_ptr<struct DwflCallbacksHolder> callbacks_;
+  Dwfl* dwfl_ = nullptr;
+  Dwfl_Module* module_ = nullptr;
+  mutable std::mutex mutex_;
+};
+
+struct ModuleSearch {
+  std::string sysroot;                 // prefix for every path named in a core
+  std::vector<std::string> debug_dirs;  // extra places for separate debug files
+};
+
+class ModuleCache {
+ public:
+  explicit ModuleCache(ModuleSearch search = {});
+  ~ModuleCache();
+
+  // The module at `path` on disk (already prefixed with the sysroot), loaded
+  // once. Null with a reason in `why` when it can't be opened or isn't ELF.
+  std::shared_ptr<const ModuleFile> get(const std::string& path, std::string* why = nullptr);
+
+  const ModuleSearch& search() const { return search_; }
+  size_t loaded_count() const;
+
+ private:
+  ModuleSearch search_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<const ModuleFile>> by_identity_;  // dev:ino:size:mtime
+  std::map<std::string, std::shared_ptr<const ModuleFile>> by_build_id_;
+  std::map<std::string, std::string> failures_;
+};
+
+}  // namespace triage

@@ -1,0 +1,212 @@
+#include "triage/symbols/module_cache.h"
+
+#include <cxxabi.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace triage {
+
+// libdwfl keeps a pointer to its callbacks and to the debuginfo path string:
+// both live as long as the module.
+struct DwflCallbacksHolder {
+  Dwfl_Callbacks callbacks{};
+  char* debuginfo_path = nullptr;
+};
+
+namespace {
+
+std::string demangle(const char* name) {
+  if (!name) return {};
+  if (name[0] == '_' && name[1] == 'Z') {
+    int status = 0;
+    char* plain = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+    if (status == 0 && plain) {
+      std::string result(plain);
+      std::free(plain);
+      return result;
+    }
+  }
+  return name;
+}
+
+// The function name of a subprogram or inlined-subroutine DIE: its linkage
+// name demangled (qualified, with parameters) when it has one, else its name.
+std::string die_function_name(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  for (int name_attr : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name})
+    if (dwarf_attr_integrate(die, name_attr, &attr))
+      if (const char* linkage = dwarf_formstring(&attr)) return demangle(linkage);
+  if (dwarf_attr_integrate(die, DW_AT_name, &attr))
+    if (const char* name = dwarf_formstring(&attr)) return name;
+  return {};
+}
+
+struct SourcePoint {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+// Where an inlined subroutine was called from.
+SourcePoint call_site(Dwarf_Die* inlined, Dwarf_Die* cu) {
+  SourcePoint point;
+  Dwarf_Attribute attr;
+  Dwarf_Word value;
+  if (dwarf_attr(inlined, DW_AT_call_file, &attr) && dwarf_formudata(&attr, &value) == 0) {
+    Dwarf_Files* files;
+    size_t count;
+    if (dwarf_getsrcfiles(cu, &files, &count) == 0 && value < count)
+      if (const char* name = dwarf_filesrc(files, value, nullptr, nullptr)) point.file = name;
+  }
+  if (dwarf_attr(inlined, DW_AT_call_line, &attr) && dwarf_formudata(&attr, &value) == 0)
+    point.line = static_cast<int>(value);
+  if (dwarf_attr(inlined, DW_AT_call_column, &attr) && dwarf_formudata(&attr, &value) == 0)
+    point.column = static_cast<int>(value);
+  return point;
+}
+
+std::string file_identity(const struct stat& st) {
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
+}  // namespace
+
+ModuleFile::~ModuleFile() {
+  if (dwfl_) dwfl_end(dwfl_);
+  if (callbacks_) std::free(callbacks_->debuginfo_path);
+}
+
+std::vector<SymbolLocation> ModuleFile::symbolize(uint64_t address) const {
+  std::lock_guard lock(mutex_);
+  std::vector<SymbolLocation> locations;
+  if (!module_) return locations;
+
+  GElf_Off symbol_offset = 0;
+  GElf_Sym symbol;
+  const char* symbol_name =
+      dwfl_module_addrinfo(module_, address, &symbol_offset, &symbol, nullptr, nullptr, nullptr);
+
+  SourcePoint point;
+  if (Dwfl_Line* line = dwfl_module_getsrc(module_, address)) {
+    if (const char* file = dwfl_lineinfo(line, nullptr, &point.line, &point.column, nullptr, nullptr))
+      point.file = file;
+  }
+
+  Dwarf_Addr bias = 0;
+  Dwarf_Die* cu = dwfl_module_addrdie(module_, address, &bias);
+  Dwarf_Die* scopes = nullptr;
+  int count = cu ? dwarf_getscopes(cu, address - bias, &scopes) : 0;
+  for (int i = 0; i < count; ++i) {
+    int tag = dwarf_tag(&scopes[i]);
+    if (tag == DW_TAG_inlined_subroutine) {
+      locations.push_back({die_function_name(&scopes[i]), 0, point.file, point.line, point.column, true});
+      point = call_site(&scopes[i], cu);
+    } else if (tag == DW_TAG_subprogram) {
+      SymbolLocation outer{die_function_name(&scopes[i]), 0, point.file, point.line, point.column, false};
+      if (symbol_name) {
+        // The ELF symbol is the out-of-line function: prefer its (linkage) name.
+        outer.function = demangle(symbol_name);
+        outer.function_offset = symbol_offset;
+      } else {
+        Dwarf_Addr low;
+        if (dwarf_lowpc(&scopes[i], &low) == 0) outer.function_offset = address - bias - low;
+      }
+      locations.push_back(std::move(outer));
+      break;
+    }
+  }
+  std::free(scopes);
+  if (locations.empty() || locations.back().inlined) {
+    // No DWARF subprogram: the ELF symbol names the function, and any
+    // inlined frames found so far were inlined into it.
+    locations.push_back({demangle(symbol_name), symbol_offset, point.file, point.line, point.column, false});
+  }
+  return locations;
+}
+
+bool ModuleFile::with_cfi(const std::function<bool(Dwarf_CFI*, uint64_t)>& use) const {
+  std::lock_guard lock(mutex_);
+  if (!module_) return false;
+  Dwarf_Addr bias = 0;
+  if (Dwarf_CFI* eh = dwfl_module_eh_cfi(module_, &bias))
+    if (use(eh, bias)) return true;
+  if (Dwarf_CFI* debug = dwfl_module_dwarf_cfi(module_, &bias))
+    if (use(debug, bias)) return true;
+  return false;
+}
+
+ModuleCache::ModuleCache(ModuleSearch search) : search_(std::move(search)) {}
+ModuleCache::~ModuleCache() = default;
+
+size_t ModuleCache::loaded_count() const {
+  std::lock_guard lock(mutex_);
+  return by_build_id_.size() + by_identity_.size();
+}
+
+std::shared_ptr<const ModuleFile> ModuleCache::get(const std::string& path, std::string* why) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (why) *why = path + ": " + (errno == ENOENT ? "not found" : std::strerror(errno));
+    return nullptr;
+  }
+  std::string identity = file_identity(st);
+  std::lock_guard lock(mutex_);
+  if (auto it = by_identity_.find(identity); it != by_identity_.end()) return it->second;
+  if (auto it = failures_.find(identity); it != failures_.end()) {
+    if (why) *why = it->second;
+    return nullptr;
+  }
+
+  auto fail = [&](std::string reason) -> std::shared_ptr<const ModuleFile> {
+    failures_[identity] = reason;
+    if (why) *why = std::move(reason);
+    return nullptr;
+  };
+  auto mapped = MappedFile::open(path);
+  if (!mapped) return fail(mapped.error().message);
+  auto image = read_elf_image(BytesMemory((*mapped)->bytes()), 0);
+  if (!image) return fail(path + ": not an ELF file");
+  if (!image->build_id.empty()) {
+    if (auto it = by_build_id_.find(image->build_id); it != by_build_id_.end()) {
+      by_identity_[identity] = it->second;
+      return it->second;
+    }
+  }
+
+  std::shared_ptr<ModuleFile> module(new ModuleFile());
+  module->path_ = path;
+  module->image_ = std::move(*image);
+  module->file_ = *mapped;
+  module->callbacks_ = std::make_unique<DwflCallbacksHolder>();
+  // Separate debug files: next to the file, in .debug/, in the user's
+  // directories, then the system's; build-id paths are tried in each.
+  std::string debug_path = "-:.debug";
+  for (const std::string& dir : search_.debug_dirs) debug_path += ":" + dir;
+  if (!search_.sysroot.empty()) debug_path += ":" + search_.sysroot + "/usr/lib/debug";
+  debug_path += ":/usr/lib/debug";
+  module->callbacks_->debuginfo_path = strdup(debug_path.c_str());
+  Dwfl_Callbacks& callbacks = module->callbacks_->callbacks;
+  callbacks.find_elf = dwfl_build_id_find_elf;
+  callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  callbacks.section_address = dwfl_offline_section_address;
+  callbacks.debuginfo_path = &module->callbacks_->debuginfo_path;
+  module->dwfl_ = dwfl_begin(&callbacks);
+  if (!module->dwfl_) return fail(path + ": libdwfl: " + dwfl_errmsg(-1));
+  dwfl_report_begin(module->dwfl_);
+  // Base 0: the module's addresses are the file's own p_vaddr space.
+  module->module_ = dwfl_report_elf(module->dwfl_, path.c_str(), path.c_str(), -1, 0, false);
+  dwfl_report_end(module->dwfl_, nullptr, nullptr);
+  if (!module->module_) return fail(path + ": libdwfl cannot load it: " + dwfl_errmsg(-1));
+
+  by_identity_[identity] = module;
+  if (!module->build_id().empty()) by_build_id_[module->build_id()] = module;
+  return module;
+}
+
+}  // namespace triage

@@ -1,0 +1,50 @@
+#include "triage/util/mapped_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace triage {
+
+Result<std::shared_ptr<MappedFile>> MappedFile::open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    return make_error(err == ENOENT ? ErrorKind::kNotFound : ErrorKind::kIo,
+                      path + ": " + std::strerror(err));
+  }
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return make_error(ErrorKind::kIo, path + ": " + std::strerror(err));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return make_error(ErrorKind::kIo, path + ": is a directory, not a file (use -i DIR for a folder of cores)");
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return make_error(ErrorKind::kIo, path + ": not a regular file");
+  }
+  if (st.st_size == 0) {
+    ::close(fd);
+    return make_error(ErrorKind::kNotACore, path + ": empty file");
+  }
+  size_t size = static_cast<size_t>(st.st_size);
+  // MAP_PRIVATE with PROT_WRITE: libelf may want a writable image; writes
+  // never reach the file.
+  void* data = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  int err = errno;
+  ::close(fd);
+  if (data == MAP_FAILED) return make_error(ErrorKind::kIo, path + ": cannot map: " + std::strerror(err));
+  return std::shared_ptr<MappedFile>(new MappedFile(path, static_cast<std::byte*>(data), size));
+}
+
+MappedFile::~MappedFile() { munmap(data_, size_); }
+
+}  // namespace triage

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the project needs to build, test and benchmark.
+# Run as root on a fresh Debian 12 machine; safe to run again.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libboost-program-options-dev libboost-dev libboost-filesystem-dev
+  libtbb-dev libcapstone-dev libelf-dev libdw-dev
+  nlohmann-json3-dev catch2
+  elfutils gdb            # eu-stack and gdb: baselines for bench/ and cross-checks in tests
+  clang libclang-rt-14-dev   # the libFuzzer harness and sanitizer builds
+  zstd file
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps.sh: run as root (it calls apt-get)" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps.sh: all packages already installed"
+  exit 0
+fi
+echo "install-deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

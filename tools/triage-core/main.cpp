@@ -1,0 +1,224 @@
+// triage-core: ELF core dumps -> .casrep reports. Parses options, calls
+// libtriage, prints, exits. See docs/triage-core.md.
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+
+#include <boost/program_options.hpp>
+
+#include "triage/analyze/batch.h"
+#include "triage/analyze/core_analyzer.h"
+#include "triage/util/progress.h"
+
+namespace fs = std::filesystem;
+namespace po = boost::program_options;
+using namespace triage;
+
+namespace {
+
+// Exit codes (documented in --help and docs/triage-core.md).
+constexpr int kExitOk = 0;
+constexpr int kExitAnalysisFailed = 1;  // a core could not be analysed (bad input)
+constexpr int kExitUsage = 2;           // bad options
+constexpr int kExitRules = 3;           // the rules did not load
+constexpr int kExitOutput = 4;          // a report could not be written
+
+constexpr const char* kUsage = R"(triage-core: analyse ELF core dumps into CASR-compatible .casrep reports
+
+Usage:
+  triage-core -f CORE [-e EXE] (-o FILE.casrep | --stdout) [--format json|text]
+  triage-core -i DIR [-e EXE] -o OUTDIR [-j N] [--format json|text]
+
+Exit codes:
+  0  every core was analysed and every report written
+  1  a core could not be analysed (not a core, truncated, malformed); the
+     others in a batch are still written
+  2  bad options
+  3  the rules (classes, frame filters) did not load
+  4  a report could not be written
+
+Options)";
+
+struct Options {
+  std::string core, input_dir, executable, output, format = "json", rules_dir, color = "auto";
+  std::vector<std::string> rules, debug_dirs;
+  std::string sysroot;
+  bool to_stdout = false;
+  size_t jobs = 0;
+  size_t max_frames = 2000;
+};
+
+std::string render(const report::Report& report, const std::string& format, bool color) {
+  if (format == "text") return report::to_text(report, {.color = color});
+  return report::to_json(report).dump(2) + "\n";
+}
+
+bool write_file(const fs::path& path, const std::string& text, std::string* why) {
+  fs::path temporary = path;
+  temporary += ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) {
+      *why = "cannot write " + temporary.string() + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  std::error_code error;
+  fs::rename(temporary, path, error);
+  if (error) *why = "cannot write " + path.string() + ": " + error.message();
+  return !error;
+}
+
+int analyse_one(const CoreAnalyzer& analyzer, const Options& options) {
+  auto result = analyzer.analyze_file(options.core);
+  if (!result) {
+    std::cerr << "triage-core: " << result.error().message << "\n";
+    return kExitAnalysisFailed;
+  }
+  bool color = options.color == "always" || (options.color == "auto" && options.to_stdout && isatty(STDOUT_FILENO));
+  std::string text = render(*result, options.format, color);
+  if (options.to_stdout) {
+    std::cout << text << std::flush;
+    return std::cout ? kExitOk : kExitOutput;
+  }
+  std::string why;
+  if (!write_file(options.output, text, &why)) {
+    std::cerr << "triage-core: " << why << "\n";
+    return kExitOutput;
+  }
+  return kExitOk;
+}
+
+int analyse_folder(const CoreAnalyzer& analyzer, const Options& options) {
+  std::error_code error;
+  if (!fs::is_directory(options.input_dir, error)) {
+    std::cerr << "triage-core: " << options.input_dir << ": not a directory\n";
+    return kExitAnalysisFailed;
+  }
+  std::vector<std::string> cores;
+  size_t skipped = 0;
+  for (const auto& entry : fs::directory_iterator(options.input_dir, error)) {
+    if (!entry.is_regular_file()) continue;
+    if (looks_like_core(entry.path().string())) cores.push_back(entry.path().string());
+    else ++skipped;
+  }
+  if (error) {
+    std::cerr << "triage-core: cannot list " << options.input_dir << ": " << error.message() << "\n";
+    return kExitAnalysisFailed;
+  }
+  std::sort(cores.begin(), cores.end());
+  if (cores.empty()) {
+    std::cerr << "triage-core: no ELF core dumps in " << options.input_dir << " (" << skipped
+              << " other files)\n";
+    return kExitAnalysisFailed;
+  }
+  fs::create_directories(options.output, error);
+  if (error) {
+    std::cerr << "triage-core: cannot create " << options.output << ": " << error.message() << "\n";
+    return kExitOutput;
+  }
+
+  Progress progress(cores.size(), "analysing cores");
+  std::atomic<size_t> failed = 0, unwritten = 0;
+  std::mutex errors_mutex;
+  analyze_in_parallel(analyzer, cores, options.jobs, [&](const std::string& path, Result<report::Report>& result) {
+    fs::path out = fs::path(options.output) / (fs::path(path).filename().string() + ".casrep");
+    std::string why;
+    bool ok = result.ok();
+    if (!ok) {
+      ++failed;
+      why = result.error().message;
+    } else if (!write_file(out, render(*result, "json", false), &why) ||
+               (options.format == "text" &&
+                !write_file(fs::path(out).replace_extension(".txt"), render(*result, "text", false), &why))) {
+      ++unwritten;
+      ok = false;
+    }
+    if (!ok) {
+      std::lock_guard lock(errors_mutex);
+      std::cerr << "\r\033[Ktriage-core: " << why << "\n";
+    }
+    progress.step(failed + unwritten ? std::to_string(failed + unwritten) + " failed" : "");
+  });
+  progress.finish();
+  std::cerr << "triage-core: " << cores.size() - failed - unwritten << " of " << cores.size()
+            << " cores analysed into " << options.output;
+  if (skipped) std::cerr << " (" << skipped << " files that are not cores skipped)";
+  std::cerr << "\n";
+  if (unwritten) return kExitOutput;
+  return failed ? kExitAnalysisFailed : kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  po::options_description description(kUsage);
+  description.add_options()
+      ("help,h", "show this help")
+      ("version", "print the version")
+      ("file,f", po::value(&options.core), "the core dump to analyse")
+      ("input,i", po::value(&options.input_dir), "a folder of core dumps to analyse in parallel")
+      ("executable,e", po::value(&options.executable),
+       "the crashed program, if not at the path the core names")
+      ("output,o", po::value(&options.output), "the report file (-f) or the folder of reports (-i)")
+      ("stdout", po::bool_switch(&options.to_stdout), "print the report instead of writing a file (-f)")
+      ("format", po::value(&options.format), "json (a .casrep, default) or text (for people; with -i, "
+                                             "a .txt beside each .casrep)")
+      ("color", po::value(&options.color), "auto, always or never: colour in the text report")
+      ("jobs,j", po::value(&options.jobs), "analyses at once with -i (default: one per CPU)")
+      ("sysroot", po::value(&options.sysroot), "look for the libraries the core names under this folder")
+      ("debug-dir", po::value(&options.debug_dirs), "a folder of separate debug files (repeatable)")
+      ("rules", po::value(&options.rules), "a rules file of your own: classes, frame filters (repeatable)")
+      ("rules-dir", po::value(&options.rules_dir), "the folder of built-in rules (default: installed ones)")
+      ("max-frames", po::value(&options.max_frames), "frames unwound per thread at most (default 2000)");
+
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, description), vm);
+    po::notify(vm);
+  } catch (const po::error& error) {
+    std::cerr << "triage-core: " << error.what() << " (see triage-core --help)\n";
+    return kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << description << "\n";
+    return kExitOk;
+  }
+  if (vm.count("version")) {
+    std::cout << "triage-core " << TRIAGE_VERSION << "\n";
+    return kExitOk;
+  }
+  auto usage_error = [](const std::string& message) {
+    std::cerr << "triage-core: " << message << " (see triage-core --help)\n";
+    return kExitUsage;
+  };
+  if (options.core.empty() == options.input_dir.empty()) return usage_error("give one of -f CORE or -i DIR");
+  if (!options.core.empty() && options.output.empty() != options.to_stdout)
+    return usage_error("with -f, give one of -o FILE or --stdout");
+  if (!options.input_dir.empty() && (options.output.empty() || options.to_stdout))
+    return usage_error("with -i, give -o OUTDIR (reports are written there, one per core)");
+  if (options.format != "json" && options.format != "text") return usage_error("--format is json or text");
+  if (options.color != "auto" && options.color != "always" && options.color != "never")
+    return usage_error("--color is auto, always or never");
+  if (options.max_frames == 0) return usage_error("--max-frames must be at least 1");
+  if (!options.executable.empty() && access(options.executable.c_str(), R_OK) != 0)
+    return usage_error("-e " + options.executable + ": " + std::strerror(errno));
+
+  auto rules = load_rules(options.rules_dir.empty() ? default_rules_dir() : options.rules_dir, options.rules);
+  if (!rules) {
+    std::cerr << "triage-core: " << rules.error().message << "\n";
+    return kExitRules;
+  }
+  AnalysisOptions analysis;
+  analysis.executable = options.executable;
+  analysis.search = {options.sysroot, options.debug_dirs};
+  analysis.unwind.max_frames = options.max_frames;
+  CoreAnalyzer analyzer(*rules, analysis);
+  return options.core.empty() ? analyse_folder(analyzer, options) : analyse_one(analyzer, options);
+}
