@@ -10,7 +10,7 @@ packages=(
   nlohmann-json3-dev catch2
   elfutils gdb            # eu-stack and gdb: baselines for bench/ and cross-checks in tests
   clang libclang-rt-14-dev   # the libFuzzer harness and sanitizer builds
-  zstd file
+  zstd file python3
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -48,6 +48,7 @@ struct Options {
   std::vector<std::string> rules, debug_dirs;
   std::string sysroot;
   bool to_stdout = false;
+  bool system_sources = false;
   size_t jobs = 0;
   size_t max_frames = 2000;
 };
@@ -176,7 +177,9 @@ int main(int argc, char** argv) {
       ("debug-dir", po::value(&options.debug_dirs), "a folder of separate debug files (repeatable)")
       ("rules", po::value(&options.rules), "a rules file of your own: classes, frame filters (repeatable)")
       ("rules-dir", po::value(&options.rules_dir), "the folder of built-in rules (default: installed ones)")
-      ("max-frames", po::value(&options.max_frames), "frames unwound per thread at most (default 2000)");
+      ("max-frames", po::value(&options.max_frames), "frames unwound per thread at most (default 2000)")
+      ("system-sources", po::bool_switch(&options.system_sources),
+       "source lines for runtime libraries (libc, libstdc++, ...) too; slower");
 
   po::variables_map vm;
   try {
@@ -219,6 +222,7 @@ int main(int argc, char** argv) {
   analysis.executable = options.executable;
   analysis.search = {options.sysroot, options.debug_dirs};
   analysis.unwind.max_frames = options.max_frames;
+  analysis.system_sources = options.system_sources;
   CoreAnalyzer analyzer(*rules, analysis);
   return options.core.empty() ? analyse_folder(analyzer, options) : analyse_one(analyzer, options);
 }

@@ -119,7 +119,12 @@ Result<report::Report> CoreAnalyzer::analyze_file(const std::string& core_path) 
 report::Report CoreAnalyzer::analyze(const ProcessSnapshot& snapshot, const std::string& core_path) const {
   report::Report report;
   report.warnings = snapshot.warnings;
-  AddressSpace space(snapshot, *cache_, options_.executable, report.warnings);
+  auto wants_source = [&](const std::string& module_path) {
+    Frame probe;
+    probe.module = module_path;
+    return options_.system_sources || !rules_.frame_filter.skips(probe);
+  };
+  AddressSpace space(snapshot, *cache_, options_.executable, wants_source, report.warnings);
 
   // Unwind and symbolize every thread; the crashing one is first.
   std::vector<std::vector<Frame>> stacks;

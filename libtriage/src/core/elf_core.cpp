@@ -134,7 +134,6 @@ class NoteParser {
     if (snapshot_.threads.empty()) {
       prstatus_signal = static_cast<int>(*load_le(desc, 0, 4));
       prstatus_code = static_cast<int>(*load_le(desc, 4, 4));
-      snapshot_.process.pid = static_cast<int>(*load_le(desc, pid_offset, 4));
       snapshot_.process.ppid = static_cast<int>(*load_le(desc, pid_offset + 4, 4));
     }
     snapshot_.threads.push_back(std::move(thread));
@@ -157,7 +156,8 @@ class NoteParser {
     }
     snapshot_.process.uid = static_cast<unsigned>(*load_le(desc, uid_offset, id_size));
     snapshot_.process.gid = static_cast<unsigned>(*load_le(desc, uid_offset + id_size, id_size));
-    if (snapshot_.process.pid == 0) snapshot_.process.pid = static_cast<int>(*load_le(desc, pid_offset, 4));
+    // pr_pid here is the process id; NT_PRSTATUS's pr_pid is a thread id.
+    snapshot_.process.pid = static_cast<int>(*load_le(desc, pid_offset, 4));
     snapshot_.process.command_name = trim_fixed(desc.subspan(fname_offset, 16));
     snapshot_.process.arguments = trim_fixed(desc.subspan(fname_offset + 16, 80));
   }
@@ -336,6 +336,7 @@ Result<ProcessSnapshot> load_elf_core(const std::string& path, const CoreLimits&
     return malformed(path, "no thread state (NT_PRSTATUS) in the core, so nothing to analyse");
   if (snapshot.file_mappings.size() > limits.max_mappings)
     return malformed(path, "more than " + std::to_string(limits.max_mappings) + " file mappings");
+  if (snapshot.process.pid == 0) snapshot.process.pid = snapshot.threads.front().tid;
   if (truncated_segments > 0)
     snapshot.warnings.push_back("the core is truncated: " + std::to_string(truncated_segments) +
                                 " memory segments are incomplete (core size limit or disk full?)");

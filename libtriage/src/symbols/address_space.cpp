@@ -72,6 +72,7 @@ std::optional<int64_t> compute_bias(const ElfImageInfo& image, uint64_t start, u
 }  // namespace
 
 AddressSpace::AddressSpace(const ProcessSnapshot& snapshot, ModuleCache& cache, const std::string& executable,
+                           const std::function<bool(const std::string&)>& wants_source,
                            std::vector<std::string>& warnings)
     : snapshot_(snapshot) {
   // Group the mappings by file, in address order.
@@ -98,6 +99,7 @@ AddressSpace::AddressSpace(const ProcessSnapshot& snapshot, ModuleCache& cache, 
     module.end = 0;
     for (const FileMapping* mapping : mappings) module.end = std::max(module.end, mapping->end);
     module.is_executable = path == main_path;
+    module.source_lines = module.is_executable || wants_source(path);
 
     // What the core itself says about the module (its first page is dumped
     // for ELF files): this also tells ELF modules from data files.
@@ -171,7 +173,7 @@ std::vector<Frame> AddressSpace::symbolize(const std::vector<Frame>& frames) con
     }
     // A return address points after the call: look up the call itself.
     uint64_t lookup = frame.trust == FrameTrust::kContext ? frame.pc : frame.pc - 1;
-    std::vector<SymbolLocation> locations = module->file->symbolize(module->file_address(lookup));
+    std::vector<SymbolLocation> locations = module->file->symbolize(module->file_address(lookup), module->source_lines);
     for (const SymbolLocation& location : locations) {
       Frame expanded = frame;
       expanded.function = location.function;

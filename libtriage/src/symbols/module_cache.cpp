@@ -22,6 +22,8 @@ namespace {
 
 std::string demangle(const char* name) {
   if (!name) return {};
+  // A versioned ELF symbol ("memcpy@@GLIBC_2.14") names the same function.
+  if (const char* at = std::strchr(name, '@'); at && at != name) return demangle(std::string(name, at).c_str());
   if (name[0] == '_' && name[1] == 'Z') {
     int status = 0;
     char* plain = abi::__cxa_demangle(name, nullptr, nullptr, &status);
@@ -82,7 +84,7 @@ ModuleFile::~ModuleFile() {
   if (callbacks_) std::free(callbacks_->debuginfo_path);
 }
 
-std::vector<SymbolLocation> ModuleFile::symbolize(uint64_t address) const {
+std::vector<SymbolLocation> ModuleFile::symbolize(uint64_t address, bool with_source) const {
   std::lock_guard lock(mutex_);
   std::vector<SymbolLocation> locations;
   if (!module_) return locations;
@@ -93,6 +95,7 @@ std::vector<SymbolLocation> ModuleFile::symbolize(uint64_t address) const {
       dwfl_module_addrinfo(module_, address, &symbol_offset, &symbol, nullptr, nullptr, nullptr);
 
   SourcePoint point;
+  if (!with_source) return {{demangle(symbol_name), symbol_offset, {}, 0, 0, false}};
   if (Dwfl_Line* line = dwfl_module_getsrc(module_, address)) {
     if (const char* file = dwfl_lineinfo(line, nullptr, &point.line, &point.column, nullptr, nullptr))
       point.file = file;

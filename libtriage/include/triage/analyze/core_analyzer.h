@@ -23,6 +23,10 @@ struct AnalysisOptions {
   UnwindLimits unwind;
   size_t disassembly_count = 16;
   int source_context = 5;  // lines shown each side of the crash line
+  // Line tables and inlined frames for the runtime libraries the frame
+  // filters skip (libc, libstdc++, ...) too. Off by default: their debug
+  // files are large and their frames never make the crash line.
+  bool system_sources = false;
 };
 
 class CoreAnalyzer {

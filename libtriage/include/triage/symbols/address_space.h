@@ -4,6 +4,7 @@
 // files under it for pages the kernel did not dump) and symbolizes frames.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -25,6 +26,7 @@ struct ProcessModule {
   std::string file_problem;                // why not, for the report
   bool mismatch = false;                   // file and core build-ids differ
   bool is_executable = false;
+  bool source_lines = true;  // false: symbol names only (a runtime library)
 
   uint64_t file_address(uint64_t address) const { return address - static_cast<uint64_t>(bias); }
 };
@@ -32,8 +34,12 @@ struct ProcessModule {
 class AddressSpace {
  public:
   // `executable` replaces the main executable's path when not empty (-e).
-  // Problems (missing files, build-id mismatches) are added to `warnings`.
+  // `wants_source` says which modules get line tables and inlined frames
+  // (loading a large library's DWARF costs more than the rest of an
+  // analysis). Problems (missing files, build-id mismatches) are added to
+  // `warnings`.
   AddressSpace(const ProcessSnapshot& snapshot, ModuleCache& cache, const std::string& executable,
+               const std::function<bool(const std::string& module_path)>& wants_source,
                std::vector<std::string>& warnings);
   ~AddressSpace();
 

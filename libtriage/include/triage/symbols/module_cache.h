@@ -47,7 +47,9 @@ class ModuleFile {
   std::span<const std::byte> bytes() const { return file_->bytes(); }
 
   // Addresses are the file's own (p_vaddr space). Inlined frames come first.
-  std::vector<SymbolLocation> symbolize(uint64_t file_address) const;
+  // Without `with_source`, only the ELF symbol is looked up: no line table,
+  // no inlined scopes, so the module's DWARF is never loaded.
+  std::vector<SymbolLocation> symbolize(uint64_t file_address, bool with_source = true) const;
 
   // Runs `use` with each CFI table of this module in turn (.eh_frame, then
   // .debug_frame), holding the module's lock, until `use` returns true.
