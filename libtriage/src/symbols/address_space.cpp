@@ -139,9 +139,39 @@ AddressSpace::AddressSpace(const ProcessSnapshot& snapshot, ModuleCache& cache, 
       if (auto bias = compute_bias(*image, first->start, first->file_offset)) module.bias = *bias;
     modules_.push_back(std::move(module));
   }
+  add_vdso(cache, warnings);
   std::sort(modules_.begin(), modules_.end(),
             [](const ProcessModule& a, const ProcessModule& b) { return a.start < b.start; });
   memory_ = std::make_unique<LayeredMemory>(snapshot_, modules_);
+}
+
+// The vDSO is in no file: the kernel maps it and AT_SYSINFO_EHDR says where.
+// Its image is dumped in the core; system calls (and so abort) sit in it on
+// i386, so without it unwinding starts with a scan.
+void AddressSpace::add_vdso(ModuleCache& cache, std::vector<std::string>& warnings) {
+  constexpr uint64_t kMaxVdsoBytes = 1 << 20;
+  auto base = snapshot_.auxv_value(33 /* AT_SYSINFO_EHDR */);
+  if (!base || *base == 0) return;
+  for (const ProcessModule& module : modules_)
+    if (*base >= module.start && *base < module.end) return;
+  const MemoryRegion* region = snapshot_.region_at(*base);
+  if (!region || !region->contents_present || region->end - *base > kMaxVdsoBytes) return;
+  std::vector<std::byte> bytes(region->end - *base);
+  if (!snapshot_.memory->read(*base, bytes)) return;
+  std::string why;
+  auto file = cache.get_image("[vdso]", std::move(bytes), &why);
+  if (!file) {
+    warnings.push_back("cannot use the vDSO's image: " + why);
+    return;
+  }
+  ProcessModule module;
+  module.path = "[vdso]";
+  module.start = *base;
+  module.end = region->end;
+  module.core_build_id = file->build_id();
+  module.bias = compute_bias(file->image(), *base, 0).value_or(static_cast<int64_t>(*base));
+  module.file = std::move(file);
+  modules_.push_back(std::move(module));
 }
 
 AddressSpace::~AddressSpace() = default;

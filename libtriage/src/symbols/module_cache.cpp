@@ -5,6 +5,7 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -182,10 +183,48 @@ std::shared_ptr<const ModuleFile> ModuleCache::get(const std::string& path, std:
     }
   }
 
+  auto module = load(path, *mapped, std::move(*image), -1, why);
+  if (!module) {
+    failures_[identity] = why ? *why : "cannot load";
+    return nullptr;
+  }
+  by_identity_[identity] = module;
+  if (!module->build_id().empty()) by_build_id_[module->build_id()] = module;
+  return module;
+}
+
+std::shared_ptr<const ModuleFile> ModuleCache::get_image(const std::string& name, std::vector<std::byte> bytes,
+                                                         std::string* why) {
+  auto image = read_elf_image(BytesMemory(bytes), 0);
+  if (!image) {
+    if (why) *why = name + ": not an ELF image";
+    return nullptr;
+  }
+  std::lock_guard lock(mutex_);
+  if (!image->build_id.empty())
+    if (auto it = by_build_id_.find(image->build_id); it != by_build_id_.end()) return it->second;
+  int fd = -1;
+  auto mapped = MappedFile::from_bytes(name, bytes, &fd);
+  if (!mapped) {
+    if (why) *why = mapped.error().message;
+    return nullptr;
+  }
+  auto module = load(name, *mapped, std::move(*image), fd, why);
+  if (module && !module->build_id().empty()) by_build_id_[module->build_id()] = module;
+  return module;
+}
+
+std::shared_ptr<ModuleFile> ModuleCache::load(const std::string& path, std::shared_ptr<MappedFile> file,
+                                              ElfImageInfo image, int fd, std::string* why) {
+  auto fail = [&](std::string reason) -> std::shared_ptr<ModuleFile> {
+    if (fd >= 0) close(fd);
+    if (why) *why = std::move(reason);
+    return nullptr;
+  };
   std::shared_ptr<ModuleFile> module(new ModuleFile());
   module->path_ = path;
-  module->image_ = std::move(*image);
-  module->file_ = *mapped;
+  module->image_ = std::move(image);
+  module->file_ = std::move(file);
   module->callbacks_ = std::make_unique<DwflCallbacksHolder>();
   // Separate debug files: next to the file, in .debug/, in the user's
   // directories, then the system's; build-id paths are tried in each.
@@ -203,12 +242,11 @@ std::shared_ptr<const ModuleFile> ModuleCache::get(const std::string& path, std:
   if (!module->dwfl_) return fail(path + ": libdwfl: " + dwfl_errmsg(-1));
   dwfl_report_begin(module->dwfl_);
   // Base 0: the module's addresses are the file's own p_vaddr space.
-  module->module_ = dwfl_report_elf(module->dwfl_, path.c_str(), path.c_str(), -1, 0, false);
+  module->module_ = dwfl_report_elf(module->dwfl_, path.c_str(), path.c_str(), fd, 0, false);
+  fd = -1;  // consumed by libdwfl
   dwfl_report_end(module->dwfl_, nullptr, nullptr);
   if (!module->module_) return fail(path + ": libdwfl cannot load it: " + dwfl_errmsg(-1));
 
-  by_identity_[identity] = module;
-  if (!module->build_id().empty()) by_build_id_[module->build_id()] = module;
   return module;
 }
 

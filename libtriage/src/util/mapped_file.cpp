@@ -45,6 +45,29 @@ Result<std::shared_ptr<MappedFile>> MappedFile::open(const std::string& path) {
   return std::shared_ptr<MappedFile>(new MappedFile(path, static_cast<std::byte*>(data), size));
 }
 
+Result<std::shared_ptr<MappedFile>> MappedFile::from_bytes(const std::string& name,
+                                                          std::span<const std::byte> bytes, int* fd_out) {
+  int fd = memfd_create(name.c_str(), MFD_CLOEXEC);
+  if (fd < 0) return make_error(ErrorKind::kIo, name + ": memfd_create: " + std::strerror(errno));
+  size_t written = 0;
+  while (written < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n <= 0) {
+      ::close(fd);
+      return make_error(ErrorKind::kIo, name + ": cannot write its image: " + std::strerror(errno));
+    }
+    written += static_cast<size_t>(n);
+  }
+  auto mapped = open("/proc/self/fd/" + std::to_string(fd));
+  if (!mapped) {
+    ::close(fd);
+    return mapped.error();
+  }
+  (*mapped)->path_ = name;
+  *fd_out = fd;
+  return mapped;
+}
+
 MappedFile::~MappedFile() { munmap(data_, size_); }
 
 }  // namespace triage

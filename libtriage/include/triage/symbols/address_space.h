@@ -53,6 +53,8 @@ class AddressSpace {
   std::vector<Frame> symbolize(const std::vector<Frame>& frames) const;
 
  private:
+  void add_vdso(ModuleCache& cache, std::vector<std::string>& warnings);
+
   const ProcessSnapshot& snapshot_;
   std::vector<ProcessModule> modules_;  // sorted by start
   std::unique_ptr<Memory> memory_;

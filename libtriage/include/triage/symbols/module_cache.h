@@ -84,6 +84,11 @@ class ModuleCache {
   // once. Null with a reason in `why` when it can't be opened or isn't ELF.
   std::shared_ptr<const ModuleFile> get(const std::string& path, std::string* why = nullptr);
 
+  // A module that exists only in the process's memory (the vDSO), from a
+  // copy of its image; cached by build-id like files.
+  std::shared_ptr<const ModuleFile> get_image(const std::string& name, std::vector<std::byte> image,
+                                              std::string* why = nullptr);
+
   const ModuleSearch& search() const { return search_; }
   size_t loaded_count() const;
 
@@ -93,6 +98,10 @@ class ModuleCache {
   std::map<std::string, std::shared_ptr<const ModuleFile>> by_identity_;  // dev:ino:size:mtime
   std::map<std::string, std::shared_ptr<const ModuleFile>> by_build_id_;
   std::map<std::string, std::string> failures_;
+
+  // Creates the module for an ELF file already mapped; the lock is held.
+  std::shared_ptr<ModuleFile> load(const std::string& name, std::shared_ptr<MappedFile> file, ElfImageInfo image,
+                                   int fd, std::string* why);
 };
 
 }  // namespace triage

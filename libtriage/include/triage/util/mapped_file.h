@@ -15,6 +15,10 @@ class MappedFile {
   // Maps `path`; an error says what is wrong in words a user can act on
   // (missing, a directory, empty, unreadable).
   static Result<std::shared_ptr<MappedFile>> open(const std::string& path);
+  // An anonymous in-memory file (memfd) holding `bytes`, for libraries that
+  // want a file descriptor. `fd_out` gets a descriptor of it the caller owns.
+  static Result<std::shared_ptr<MappedFile>> from_bytes(const std::string& name, std::span<const std::byte> bytes,
+                                                        int* fd_out);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
