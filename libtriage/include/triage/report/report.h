@@ -100,7 +100,8 @@ Result<Report> from_json(const nlohmann::ordered_json& json);
 // Parses the text of a .casrep file; text that is not JSON is kMalformed.
 Result<Report> parse_report(std::string_view text);
 
-// One line of Stacktrace in gdb's `bt` form, as CASR parses it:
+// One line of Stacktrace in gdb's `bt` form, as CASR parses it (the number
+// left-aligned in two columns and a space, as gdb does):
 // "#0  0x00005555555551a9 in main () at /tmp/test.c:7".
 std::string gdb_frame_line(size_t index, const Frame& frame);
 

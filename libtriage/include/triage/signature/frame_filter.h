@@ -30,7 +30,8 @@ class FrameFilter {
   std::vector<std::regex> modules_;
 };
 
-// The first frame of `frames` that the filter keeps, or null.
+// The first frame of `frames` that the filter keeps, or null. Frames at a
+// wild pc (no module, no symbol) are never kept.
 const Frame* first_kept_frame(const std::vector<Frame>& frames, const FrameFilter& filter);
 
 // The crash line of a frame: "file:line[:column]", else "module+0xoffset",

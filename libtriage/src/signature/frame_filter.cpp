@@ -1,0 +1,104 @@
+// Frame filters: three lists of regular expressions, compiled once when a
+// rules file is loaded. A frame is skipped when its function (without
+// parameters), its source file or its module matches one of them.
+#include "triage/signature/frame_filter.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <utility>
+
+namespace triage {
+namespace {
+
+// Compiles the patterns of `key` (when present) into `out`; on error returns
+// why, naming the origin and the pattern.
+std::string compile_list(const nlohmann::json& rules, const char* key, const std::string& origin,
+                         std::vector<std::regex>& out) {
+  auto list = rules.find(key);
+  if (list == rules.end()) return {};
+  if (!list->is_array()) {
+    return origin + ": \"" + key + "\" must be an array of regular expressions";
+  }
+  for (size_t i = 0; i < list->size(); ++i) {
+    const nlohmann::json& pattern = (*list)[i];
+    const std::string where = origin + ": " + key + "[" + std::to_string(i) + "]";
+    if (!pattern.is_string() || pattern.get_ref<const std::string&>().empty()) {
+      return where + " must be a non-empty string, got " + pattern.dump();
+    }
+    const std::string& text = pattern.get_ref<const std::string&>();
+    try {
+      out.emplace_back(text, std::regex::ECMAScript | std::regex::optimize);
+    } catch (const std::regex_error& e) {
+      return where + ": invalid regular expression \"" + text + "\": " + e.what();
+    }
+  }
+  return {};
+}
+
+bool any_match(const std::vector<std::regex>& patterns, const std::string& text) {
+  if (text.empty()) return false;
+  for (const std::regex& pattern : patterns) {
+    if (std::regex_search(text, pattern)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<bool> FrameFilter::add_json(const nlohmann::json& rules, const std::string& origin) {
+  if (!rules.is_object()) {
+    return make_error(ErrorKind::kRules, origin + ": a rules file must be a JSON object");
+  }
+  std::vector<std::regex> functions;
+  std::vector<std::regex> files;
+  std::vector<std::regex> modules;
+  for (auto [key, out] : {std::pair{"functions", &functions}, std::pair{"files", &files},
+                          std::pair{"modules", &modules}}) {
+    if (std::string problem = compile_list(rules, key, origin, *out); !problem.empty()) {
+      return make_error(ErrorKind::kRules, problem);
+    }
+  }
+  // Nothing is taken from a file until all of it compiled.
+  auto append = [](std::vector<std::regex>& to, std::vector<std::regex>& from) {
+    for (std::regex& r : from) to.push_back(std::move(r));
+  };
+  append(functions_, functions);
+  append(files_, files);
+  append(modules_, modules);
+  return true;
+}
+
+bool FrameFilter::skips(const Frame& frame) const {
+  if (!frame.function.empty() &&
+      any_match(functions_, function_without_parameters(frame.function))) {
+    return true;
+  }
+  return any_match(files_, frame.file) || any_match(modules_, frame.module);
+}
+
+const Frame* first_kept_frame(const std::vector<Frame>& frames, const FrameFilter& filter) {
+  for (const Frame& frame : frames) {
+    // A wild pc (a jump through a corrupted pointer) is in no module and has
+    // no symbol: it says nothing about where the bug is, its caller does.
+    bool wild = frame.module.empty() && frame.function.empty() && frame.file.empty();
+    if (!wild && !filter.skips(frame)) return &frame;
+  }
+  return nullptr;
+}
+
+std::string crash_line_of(const Frame& frame) {
+  if (!frame.file.empty() && frame.line > 0) {
+    std::string line = frame.file + ":" + std::to_string(frame.line);
+    if (frame.column > 0) line += ":" + std::to_string(frame.column);
+    return line;
+  }
+  char buffer[32];
+  if (!frame.module.empty()) {
+    std::snprintf(buffer, sizeof buffer, "+0x%" PRIx64, frame.module_offset);
+    return frame.module + buffer;
+  }
+  std::snprintf(buffer, sizeof buffer, "0x%" PRIx64, frame.pc);
+  return buffer;
+}
+
+}  // namespace triage
