@@ -11,6 +11,7 @@ packages=(
   elfutils gdb            # eu-stack and gdb: baselines for bench/ and cross-checks in tests
   clang libclang-rt-14-dev   # the libFuzzer harness and sanitizer builds
   zstd file python3
+  gcc-i686-linux-gnu libc6-dev-i386-cross   # i386 programs of the crash corpus (corpus-samples/)
 )
 
 if [ "$(id -u)" -ne 0 ]; then

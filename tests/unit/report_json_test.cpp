@@ -314,3 +314,13 @@ TEST_CASE("gdb_frame_line writes gdb's bt form", "[report]") {
   bare.file = "/tmp/x.c";  // a file without a line is not a location
   CHECK(gdb_frame_line(3, bare) == "#3  0xdeadbeef in ?? ()");
 }
+
+TEST_CASE("a report with bytes that are not UTF-8 is written with replacement characters", "[report]") {
+  triage::report::Report report;
+  report.proc_cmdline = "./prog \xff\xfe arg";
+  report.executable_path = "/tmp/\xc3";
+  std::string text = triage::report::to_json_text(report);
+  auto json = nlohmann::json::parse(text);
+  CHECK(json["ProcCmdline"] == "./prog \xEF\xBF\xBD\xEF\xBF\xBD arg");
+  CHECK(json["ExecutablePath"] == "/tmp/\xEF\xBF\xBD");
+}

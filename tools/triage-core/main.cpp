@@ -55,7 +55,7 @@ struct Options {
 
 std::string render(const report::Report& report, const std::string& format, bool color) {
   if (format == "text") return report::to_text(report, {.color = color});
-  return report::to_json(report).dump(2) + "\n";
+  return report::to_json_text(report);
 }
 
 bool write_file(const fs::path& path, const std::string& text, std::string* why) {

@@ -99,7 +99,12 @@ std::vector<std::string> disassembly(const ProcessSnapshot& snapshot, const Memo
     lines.push_back((instruction.address == pc ? "==> " : "    ") + hex(instruction.address) + ": " +
                     instruction.text());
   }
-  if (lines.empty()) warnings.push_back("no disassembly: the memory at pc " + hex(pc) + " is not readable");
+  if (lines.empty()) {
+    // Say so where the instruction would be, as gdb does: an unreadable pc
+    // is itself the finding (a jump to a wild address).
+    lines.push_back("==> " + hex(pc) + ": cannot read memory at " + hex(pc));
+    warnings.push_back("no disassembly: the memory at pc " + hex(pc) + " is not readable");
+  }
   return lines;
 }
 

@@ -204,10 +204,12 @@ class NoteParser {
     auto page_size = load_le(desc, word_, word_);
     if (!count || !page_size) return warn("NT_FILE note truncated; mappings unknown");
     // Three words per entry must fit, and each name takes at least one byte.
-    auto table_size = checked_mul(*count, 3 * word_);
-    if (!table_size || !in_bounds(2 * word_, *table_size + *count, desc.size()))
+    // Divide rather than multiply: count * (3 * word + 1) can wrap to a small
+    // number for a hostile count and pass a bounds check.
+    uint64_t room = desc.size() - 2 * word_;  // both words were read, so no underflow
+    if (*count > room / (3 * word_ + 1))
       return warn("NT_FILE note claims " + std::to_string(*count) + " mappings, more than it holds; mappings unknown");
-    size_t names = 2 * word_ + *table_size;
+    size_t names = 2 * word_ + *count * 3 * word_;
     std::vector<FileMapping> mappings;
     mappings.reserve(*count);
     for (uint64_t i = 0; i < *count; ++i) {

@@ -483,4 +483,8 @@ std::string gdb_frame_line(size_t index, const Frame& frame) {
   return line;
 }
 
+std::string to_json_text(const Report& report) {
+  return to_json(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
 }  // namespace triage::report

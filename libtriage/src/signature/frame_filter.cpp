@@ -13,7 +13,7 @@ namespace {
 // Compiles the patterns of `key` (when present) into `out`; on error returns
 // why, naming the origin and the pattern.
 std::string compile_list(const nlohmann::json& rules, const char* key, const std::string& origin,
-                         std::vector<std::regex>& out) {
+                         std::vector<Pattern>& out) {
   auto list = rules.find(key);
   if (list == rules.end()) return {};
   if (!list->is_array()) {
@@ -26,19 +26,18 @@ std::string compile_list(const nlohmann::json& rules, const char* key, const std
       return where + " must be a non-empty string, got " + pattern.dump();
     }
     const std::string& text = pattern.get_ref<const std::string&>();
-    try {
-      out.emplace_back(text, std::regex::ECMAScript | std::regex::optimize);
-    } catch (const std::regex_error& e) {
-      return where + ": invalid regular expression \"" + text + "\": " + e.what();
-    }
+    std::string why;
+    auto compiled = Pattern::compile(text, &why);
+    if (!compiled) return where + ": invalid regular expression \"" + text + "\": " + why;
+    out.push_back(std::move(*compiled));
   }
   return {};
 }
 
-bool any_match(const std::vector<std::regex>& patterns, const std::string& text) {
+bool any_match(const std::vector<Pattern>& patterns, const std::string& text) {
   if (text.empty()) return false;
-  for (const std::regex& pattern : patterns) {
-    if (std::regex_search(text, pattern)) return true;
+  for (const Pattern& pattern : patterns) {
+    if (pattern.search(text)) return true;
   }
   return false;
 }
@@ -49,9 +48,9 @@ Result<bool> FrameFilter::add_json(const nlohmann::json& rules, const std::strin
   if (!rules.is_object()) {
     return make_error(ErrorKind::kRules, origin + ": a rules file must be a JSON object");
   }
-  std::vector<std::regex> functions;
-  std::vector<std::regex> files;
-  std::vector<std::regex> modules;
+  std::vector<Pattern> functions;
+  std::vector<Pattern> files;
+  std::vector<Pattern> modules;
   for (auto [key, out] : {std::pair{"functions", &functions}, std::pair{"files", &files},
                           std::pair{"modules", &modules}}) {
     if (std::string problem = compile_list(rules, key, origin, *out); !problem.empty()) {
@@ -59,8 +58,8 @@ Result<bool> FrameFilter::add_json(const nlohmann::json& rules, const std::strin
     }
   }
   // Nothing is taken from a file until all of it compiled.
-  auto append = [](std::vector<std::regex>& to, std::vector<std::regex>& from) {
-    for (std::regex& r : from) to.push_back(std::move(r));
+  auto append = [](std::vector<Pattern>& to, std::vector<Pattern>& from) {
+    for (Pattern& p : from) to.push_back(std::move(p));
   };
   append(functions_, functions);
   append(files_, files);

@@ -91,10 +91,11 @@ std::optional<uint64_t> evaluate(std::span<const Dwarf_Op> ops, const Expression
       case DW_OP_abs: case DW_OP_neg: case DW_OP_not: {
         auto value = pop();
         if (!value) return std::nullopt;
-        int64_t signed_value = static_cast<int64_t>(*value);
+        // Negate in unsigned arithmetic: -INT64_MIN overflows int64_t.
+        bool negative = static_cast<int64_t>(*value) < 0;
         uint64_t result = atom == DW_OP_not   ? ~*value
-                          : atom == DW_OP_neg ? static_cast<uint64_t>(-signed_value)
-                                              : static_cast<uint64_t>(signed_value < 0 ? -signed_value : signed_value);
+                          : atom == DW_OP_neg ? 0 - *value
+                                              : (negative ? 0 - *value : *value);
         stack.push_back(result & mask);
         break;
       }
@@ -108,7 +109,11 @@ std::optional<uint64_t> evaluate(std::span<const Dwarf_Op> ops, const Expression
         uint64_t r = 0;
         switch (atom) {
           case DW_OP_and: r = *a & *b; break;
-          case DW_OP_div: if (sb == 0) return std::nullopt; r = static_cast<uint64_t>(sa / sb); break;
+          case DW_OP_div:
+            if (sb == 0) return std::nullopt;
+            // INT64_MIN / -1 overflows (and traps on x86): -a wraps instead.
+            r = sb == -1 ? 0 - *a : static_cast<uint64_t>(sa / sb);
+            break;
           case DW_OP_minus: r = *a - *b; break;
           case DW_OP_mod: if (*b == 0) return std::nullopt; r = *a % *b; break;
           case DW_OP_mul: r = *a * *b; break;

@@ -93,6 +93,9 @@ struct Report {
 // keys take their defaults, unknown keys go to Report::other, a known key of
 // the wrong JSON type is an Error (kMalformed) that names it.
 nlohmann::ordered_json to_json(const Report& report);
+// The .casrep file's text. Strings from a core (paths, command lines) need
+// not be UTF-8: invalid bytes become U+FFFD instead of failing the report.
+std::string to_json_text(const Report& report);
 Result<Report> from_json(const nlohmann::json& json);
 // The same, keeping the order of Registers and of unknown keys (a
 // nlohmann::json sorts object keys, so the overload above cannot).

@@ -4,13 +4,13 @@
 // are data, from rules/frame_filters.json plus the user's own.
 #pragma once
 
-#include <regex>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "triage/error.h"
+#include "triage/util/pattern.h"
 #include "triage/unwind/frame.h"
 
 namespace triage {
@@ -18,16 +18,16 @@ namespace triage {
 class FrameFilter {
  public:
   // {"functions": [regex...], "files": [regex...], "modules": [regex...]};
-  // entries add to those already loaded. Regexes are ECMAScript and must
-  // match a part of the name (std::regex_search).
+  // entries add to those already loaded. Regexes are POSIX extended
+  // expressions matched anywhere in the name.
   Result<bool> add_json(const nlohmann::json& rules, const std::string& origin);
 
   bool skips(const Frame& frame) const;
 
  private:
-  std::vector<std::regex> functions_;
-  std::vector<std::regex> files_;
-  std::vector<std::regex> modules_;
+  std::vector<Pattern> functions_;
+  std::vector<Pattern> files_;
+  std::vector<Pattern> modules_;
 };
 
 // The first frame of `frames` that the filter keeps, or null. Frames at a

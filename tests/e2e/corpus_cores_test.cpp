@@ -1,0 +1,468 @@
+// End-to-end tests of triage-core on the crash corpus: every program of
+// corpus-samples/crashes/manifest.json is run for a fresh kernel core (by
+// corpus-samples/make-cores.sh, once, into BUILD/corpus-cores), triage-core
+// reads the core, and its .casrep JSON must give the class, severity type,
+// crash line, crashing thread and frames the manifest and the sources' own
+// `// CRASH-LINE` comments say.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct CorpusProgram {
+  std::string name;
+  std::string arch;
+  std::vector<std::string> args;
+  int signal = 0;
+  std::string expected_class;
+  std::string expected_type;
+  std::string crash_function;
+  std::string source;
+  std::string crashing_thread;
+  bool deep_stack = false;
+  bool inlined = false;
+};
+
+fs::path corpus_dir() { return fs::path(TRIAGE_CORPUS_DIR); }
+fs::path build_dir() { return fs::path(TRIAGE_BUILD_DIR); }
+fs::path cores_dir() { return build_dir() / "corpus-cores"; }
+fs::path manifest_path() { return corpus_dir() / "crashes" / "manifest.json"; }
+fs::path program_path(const CorpusProgram& p) { return build_dir() / "corpus-samples" / "crashes" / p.name; }
+fs::path core_path(const CorpusProgram& p) { return cores_dir() / (p.name + ".core"); }
+fs::path source_path(const CorpusProgram& p) { return corpus_dir() / "crashes" / p.source; }
+
+const std::vector<CorpusProgram>& corpus() {
+  static const std::vector<CorpusProgram> programs = [] {
+    std::ifstream in(manifest_path());
+    if (!in) throw std::runtime_error("can't read " + manifest_path().string());
+    const json manifest = json::parse(in);
+    std::vector<CorpusProgram> out;
+    for (const json& e : manifest.at("programs")) {
+      CorpusProgram p;
+      p.name = e.at("name").get<std::string>();
+      p.arch = e.at("arch").get<std::string>();
+      p.args = e.at("args").get<std::vector<std::string>>();
+      p.signal = e.at("signal").get<int>();
+      p.expected_class = e.at("class").get<std::string>();
+      p.expected_type = e.at("type").get<std::string>();
+      p.crash_function = e.at("crash_function").get<std::string>();
+      p.source = e.at("source").get<std::string>();
+      p.crashing_thread = e.at("crashing_thread").get<std::string>();
+      p.deep_stack = e.value("deep_stack", false);
+      p.inlined = e.value("inlined", false);
+      out.push_back(std::move(p));
+    }
+    return out;
+  }();
+  return programs;
+}
+
+// The 1-based line of the `// CRASH-LINE` comment in a program's source.
+int crash_line_of(const CorpusProgram& p) {
+  std::ifstream in(source_path(p));
+  std::string line;
+  int found = 0;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.find("// CRASH-LINE") != std::string::npos) {
+      if (found != 0) return -1;  // more than one: the corpus is broken
+      found = n;
+    }
+  }
+  return found;
+}
+
+struct ProcessResult {
+  int status = -1;  // as from waitpid
+  bool timed_out = false;
+  std::string out;
+  std::string err;
+};
+
+// Runs argv with extra environment variables, capturing stdout and stderr,
+// killing it after `limit`.
+ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                          std::chrono::seconds limit) {
+  int out_pipe[2];
+  int err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    dup2(out_pipe[1], STDOUT_FILENO);
+    dup2(err_pipe[1], STDERR_FILENO);
+    const int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+    for (const auto& kv : env) putenv(const_cast<char*>(kv.c_str()));
+    execvp(args[0], args.data());
+    const std::string msg = "exec " + argv[0] + ": " + std::strerror(errno) + "\n";
+    (void)!write(STDERR_FILENO, msg.data(), msg.size());
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+
+  ProcessResult result;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open_fds = 2;
+  char buf[65536];
+  while (open_fds > 0) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      result.timed_out = true;
+      kill(pid, SIGKILL);
+      break;
+    }
+    const int n = poll(fds, 2, static_cast<int>(left.count()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      const ssize_t got = read(fds[i].fd, buf, sizeof buf);
+      if (got > 0) {
+        sinks[i]->append(buf, static_cast<size_t>(got));
+      } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  for (auto& f : fds)
+    if (f.fd >= 0) close(f.fd);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  result.status = status;
+  return result;
+}
+
+std::string describe_status(const ProcessResult& r) {
+  if (r.timed_out) return "timed out";
+  if (WIFEXITED(r.status)) return "exit status " + std::to_string(WEXITSTATUS(r.status));
+  if (WIFSIGNALED(r.status)) return std::string("killed by signal ") + strsignal(WTERMSIG(r.status));
+  return "status " + std::to_string(r.status);
+}
+
+bool program_built(const CorpusProgram& p) { return fs::exists(program_path(p)); }
+
+// Are the cores in BUILD/corpus-cores complete and newer than every program?
+bool cores_up_to_date() {
+  const fs::path complete = cores_dir() / ".complete";
+  std::error_code ec;
+  if (!fs::exists(complete, ec)) return false;
+  const auto made = fs::last_write_time(complete, ec);
+  if (ec) return false;
+  if (fs::last_write_time(manifest_path(), ec) > made) return false;
+  for (const auto& p : corpus()) {
+    if (!program_built(p)) continue;
+    if (!fs::exists(core_path(p), ec)) return false;
+    if (fs::last_write_time(program_path(p), ec) > made) return false;
+  }
+  return true;
+}
+
+struct CoresState {
+  bool ok = false;
+  std::string log;
+};
+
+// Makes the cores once per process, under a lock shared with make-cores.sh
+// so that parallel test processes don't run it twice at the same time. The
+// lock is then kept, shared, until the process ends, so that a concurrent
+// make-cores.sh (the CTest fixture) can't replace cores while they are read.
+const CoresState& ensure_cores() {
+  static std::mutex mutex;
+  static std::optional<CoresState> state;
+  std::lock_guard<std::mutex> guard(mutex);
+  if (state) return *state;
+  state.emplace();
+  std::error_code ec;
+  fs::create_directories(cores_dir(), ec);
+  const int lock = open((cores_dir() / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock < 0) {
+    state->log = "can't open " + (cores_dir() / ".lock").string() + ": " + std::strerror(errno);
+    return *state;
+  }
+  while (flock(lock, LOCK_EX) != 0 && errno == EINTR) {
+  }
+  if (cores_up_to_date()) {
+    state->ok = true;
+  } else {
+    const ProcessResult r = run_process(
+        {"bash", (corpus_dir() / "make-cores.sh").string(), build_dir().string(), cores_dir().string()},
+        {"TRIAGE_CORES_LOCK_HELD=1"}, std::chrono::seconds(1200));
+    state->ok = !r.timed_out && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0;
+    state->log = "make-cores.sh: " + describe_status(r) + "\n" + r.out + r.err;
+  }
+  while (flock(lock, LOCK_SH) != 0 && errno == EINTR) {
+  }
+  return *state;
+}
+
+struct ToolRun {
+  ProcessResult process;
+  json report;  // discarded if stdout was not JSON
+};
+
+ToolRun run_triage_core(const CorpusProgram& p) {
+  ToolRun run;
+  run.process = run_process({TRIAGE_CORE_TOOL, "-f", core_path(p).string(), "-e", program_path(p).string(), "--stdout"},
+                            {}, std::chrono::seconds(300));
+  run.report = json::parse(run.process.out, nullptr, /*allow_exceptions=*/false);
+  return run;
+}
+
+// j[path...] if every step exists, else nullptr.
+const json* find_path(const json& j, std::initializer_list<const char*> path) {
+  const json* cur = &j;
+  for (const char* key : path) {
+    if (!cur->is_object()) return nullptr;
+    auto it = cur->find(key);
+    if (it == cur->end()) return nullptr;
+    cur = &*it;
+  }
+  return cur;
+}
+
+std::string string_at(const json& j, std::initializer_list<const char*> path) {
+  const json* v = find_path(j, path);
+  if (v == nullptr) return "<missing>";
+  if (!v->is_string()) return "<not a string: " + v->dump() + ">";
+  return v->get<std::string>();
+}
+
+std::string regex_escape(const std::string& s) {
+  static const std::regex special(R"([.^$|()\[\]{}*+?\\])");
+  return std::regex_replace(s, special, R"(\$&)");
+}
+
+bool ends_with_path(const std::string& path, const std::string& file) {
+  if (path == file) return true;
+  return path.size() > file.size() && path.compare(path.size() - file.size(), file.size(), file) == 0 &&
+         path[path.size() - file.size() - 1] == '/';
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+std::string head(const std::string& s, size_t n = 4000) { return s.size() <= n ? s : s.substr(0, n) + "\n[...]"; }
+
+// A short listing of a thread's frames, for failure messages.
+std::string frames_summary(const json& thread, size_t max_frames = 12) {
+  std::ostringstream os;
+  const json* frames = find_path(thread, {"Frames"});
+  if (frames == nullptr || !frames->is_array()) return "<no Frames>";
+  size_t i = 0;
+  for (const json& f : *frames) {
+    if (i == max_frames) {
+      os << "  ... (" << frames->size() << " frames)\n";
+      break;
+    }
+    os << "  #" << i++ << " " << f.value("Function", std::string("?")) << " at " << f.value("File", std::string("?"))
+       << ":" << f.value("Line", 0) << (f.value("Inlined", false) ? " [inlined]" : "") << "\n";
+  }
+  return os.str();
+}
+
+// The report's main keys on one line, for failure messages.
+std::string report_summary(const json& report) {
+  std::ostringstream os;
+  os << string_at(report, {"CrashSeverity", "ShortDescription"}) << " / " << string_at(report, {"CrashSeverity", "Type"})
+     << " at " << string_at(report, {"CrashLine"});
+  if (const json* signal = find_path(report, {"Signal"})) os << "; Signal " << signal->dump();
+  return os.str();
+}
+
+}  // namespace
+
+TEST_CASE("corpus: triage-core reports each crash program's core as its manifest says", "[corpus][e2e]") {
+  const CorpusProgram program = GENERATE(from_range(corpus()));
+  INFO("program: " << program.name << " (" << program.arch << ", " << program.source << ")");
+
+  const CoresState& cores = ensure_cores();
+  if (!cores.ok) FAIL("the corpus cores could not be made:\n" << head(cores.log));
+
+  if (program.arch != "x86_64" && !program_built(program)) {
+    WARN(program.name << ": not built here (no " << program.arch << " compiler); skipped");
+    return;
+  }
+  REQUIRE(fs::exists(core_path(program)));
+  const int crash_line = crash_line_of(program);
+  REQUIRE(crash_line > 0);
+
+  const ToolRun run = run_triage_core(program);
+  INFO("triage-core " << describe_status(run.process) << "; stderr:\n" << head(run.process.err));
+  REQUIRE(!run.process.timed_out);
+  REQUIRE(WIFEXITED(run.process.status));
+  REQUIRE(WEXITSTATUS(run.process.status) == 0);
+  if (run.report.is_discarded()) FAIL("stdout is not JSON:\n" << head(run.process.out));
+  const json& report = run.report;
+  INFO("report: " << report_summary(report));
+
+  // Class and severity.
+  CHECK(string_at(report, {"CrashSeverity", "ShortDescription"}) == program.expected_class);
+  CHECK(string_at(report, {"CrashSeverity", "Type"}) == program.expected_type);
+
+  // CrashLine: ".../<source>:<line>" or ".../<source>:<line>:<column>".
+  {
+    const std::string crash_line_text = string_at(report, {"CrashLine"});
+    const std::regex expected("(^|/)" + regex_escape(program.source) + ":" + std::to_string(crash_line) + "(:[0-9]+)?$");
+    INFO("CrashLine: " << crash_line_text << "; expected to end with " << program.source << ":" << crash_line);
+    CHECK(std::regex_search(crash_line_text, expected));
+  }
+
+  // Threads: the crashing one first, with the crash function's frame in the
+  // program's source.
+  const json* threads = find_path(report, {"Threads"});
+  REQUIRE(threads != nullptr);
+  REQUIRE(threads->is_array());
+  REQUIRE(!threads->empty());
+  const json& crashed = threads->front();
+  INFO("crashing thread's frames:\n" << frames_summary(crashed));
+  CHECK(crashed.value("Crashed", false));
+  int crashed_count = 0;
+  for (const json& t : *threads) crashed_count += t.value("Crashed", false) ? 1 : 0;
+  CHECK(crashed_count == 1);
+  {
+    const json* frames = find_path(crashed, {"Frames"});
+    REQUIRE(frames != nullptr);
+    REQUIRE(frames->is_array());
+    const json* frame = nullptr;
+    for (const json& f : *frames) {
+      if (f.contains("Function") && f["Function"].is_string() && starts_with(f["Function"].get<std::string>(), program.crash_function)) {
+        frame = &f;
+        break;
+      }
+    }
+    INFO("looking for a frame whose Function starts with '" << program.crash_function << "'");
+    REQUIRE(frame != nullptr);
+    CHECK(ends_with_path(frame->value("File", std::string()), program.source));
+    if (program.inlined) {
+      // The crash is in an always_inline function: its frame must say so
+      // and be the innermost one.
+      CHECK(frame->value("Inlined", false));
+      CHECK(frame == &frames->front());
+    }
+  }
+
+  // Which thread crashed.
+  {
+    const json* pid = find_path(report, {"Pid"});
+    REQUIRE(pid != nullptr);
+    REQUIRE(pid->is_number_integer());
+    const long long tid = crashed.value("Tid", -1LL);
+    if (program.crashing_thread == "other") {
+      CHECK(threads->size() >= 2);
+      CHECK(tid != pid->get<long long>());
+      bool main_thread_listed = false;
+      for (const json& t : *threads) main_thread_listed |= t.value("Tid", -1LL) == pid->get<long long>();
+      CHECK(main_thread_listed);
+    } else {
+      CHECK(tid == pid->get<long long>());
+    }
+  }
+
+  // Stacktrace in gdb's `bt` form.
+  {
+    const json* stacktrace = find_path(report, {"Stacktrace"});
+    REQUIRE(stacktrace != nullptr);
+    REQUIRE(stacktrace->is_array());
+    CHECK(!stacktrace->empty());
+    static const std::regex line_form(R"(^#\d+ +0x[0-9a-f]+ in .+)");
+    for (const json& line : *stacktrace) {
+      INFO("Stacktrace line: " << line.dump());
+      REQUIRE(line.is_string());
+      CHECK(std::regex_search(line.get<std::string>(), line_form));
+    }
+  }
+
+  // Registers and disassembly at the crash.
+  {
+    const json* registers = find_path(report, {"Registers"});
+    REQUIRE(registers != nullptr);
+    CHECK(registers->is_object());
+    const char* pc = program.arch == "i386" ? "eip" : "rip";
+    INFO("Registers: " << registers->dump());
+    CHECK(registers->contains(pc));
+
+    const json* disassembly = find_path(report, {"Disassembly"});
+    REQUIRE(disassembly != nullptr);
+    REQUIRE(disassembly->is_array());
+    bool marked = false;
+    for (const json& line : *disassembly) marked |= line.is_string() && starts_with(line.get<std::string>(), "==>");
+    INFO("Disassembly: " << disassembly->dump());
+    CHECK(marked);
+  }
+}
+
+TEST_CASE("corpus: a 100,000-frame stack is cut to at most 2000 frames per thread", "[corpus][e2e]") {
+  const CoresState& cores = ensure_cores();
+  if (!cores.ok) FAIL("the corpus cores could not be made:\n" << head(cores.log));
+
+  int deep_programs = 0;
+  for (const CorpusProgram& program : corpus()) {
+    if (!program.deep_stack) continue;
+    ++deep_programs;
+    INFO("program: " << program.name);
+    REQUIRE(fs::exists(core_path(program)));
+    const ToolRun run = run_triage_core(program);
+    INFO("triage-core " << describe_status(run.process) << "; stderr:\n" << head(run.process.err));
+    REQUIRE(!run.process.timed_out);
+    REQUIRE(WIFEXITED(run.process.status));
+    REQUIRE(WEXITSTATUS(run.process.status) == 0);
+    if (run.report.is_discarded()) FAIL("stdout is not JSON:\n" << head(run.process.out));
+
+    const json* threads = find_path(run.report, {"Threads"});
+    REQUIRE(threads != nullptr);
+    REQUIRE(threads->is_array());
+    REQUIRE(!threads->empty());
+    for (const json& thread : *threads) {
+      const json* frames = find_path(thread, {"Frames"});
+      REQUIRE(frames != nullptr);
+      REQUIRE(frames->is_array());
+      INFO("thread " << thread.value("Tid", -1LL) << ": " << frames->size() << " frames");
+      CHECK(!frames->empty());
+      CHECK(frames->size() <= 2000);
+    }
+    const json& crashed = threads->front();
+    CHECK(crashed.value("Crashed", false));
+    CHECK(crashed.value("Truncated", false));
+
+    const json* stacktrace = find_path(run.report, {"Stacktrace"});
+    REQUIRE(stacktrace != nullptr);
+    REQUIRE(stacktrace->is_array());
+    CHECK(!stacktrace->empty());
+    CHECK(stacktrace->size() <= 2000);
+  }
+  CHECK(deep_programs > 0);
+}
