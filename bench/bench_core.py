@@ -106,7 +106,7 @@ def main():
     lines += ["", f"Geometric mean ratio: **{geo:.1f}x**, lowest {min(ratios):.1f}x, over {len(ratios)} cores.", ""]
 
     batch = sorted(os.path.join(batch_dir, f) for f in os.listdir(batch_dir) if f.endswith(".core"))
-    exe = os.path.join(build, "corpus-samples/fuzz-target/fuzz-target")
+    exe = os.path.join(build, "corpus-samples/fuzz-target/target")
     out = os.path.join(args.work, "batch-reports")
     shutil.rmtree(out, ignore_errors=True)
     ours, our_rss, status = run([tool, "-i", batch_dir, "-e", exe, "-o", out, "-j", str(args.jobs)])

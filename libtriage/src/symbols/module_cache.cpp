@@ -86,7 +86,18 @@ ModuleFile::~ModuleFile() {
 }
 
 std::vector<SymbolLocation> ModuleFile::symbolize(uint64_t address, bool with_source) const {
+  constexpr size_t kMaxRemembered = 1 << 16;
+  // Addresses are far below 2^63 in any file's own address space; the top
+  // bit keeps the two kinds of answer apart.
+  uint64_t key = address | (with_source ? 1ull << 63 : 0);
   std::lock_guard lock(mutex_);
+  if (auto it = symbolized_.find(key); it != symbolized_.end()) return it->second;
+  std::vector<SymbolLocation> locations = lookup(address, with_source);
+  if (symbolized_.size() < kMaxRemembered) symbolized_.emplace(key, locations);
+  return locations;
+}
+
+std::vector<SymbolLocation> ModuleFile::lookup(uint64_t address, bool with_source) const {
   std::vector<SymbolLocation> locations;
   if (!module_) return locations;
 

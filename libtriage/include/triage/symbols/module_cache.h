@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "triage/error.h"
@@ -59,6 +60,8 @@ class ModuleFile {
  private:
   friend class ModuleCache;
   ModuleFile() = default;
+  // symbolize() without the memo; the lock is held.
+  std::vector<SymbolLocation> lookup(uint64_t file_address, bool with_source) const;
 
   std::string path_;
   ElfImageInfo image_;
@@ -67,6 +70,10 @@ class ModuleFile {
   std::unique_ptr<struct DwflCallbacksHolder> callbacks_;
   Dwfl* dwfl_ = nullptr;
   Dwfl_Module* module_ = nullptr;
+  // Answers already given, by address and `with_source`: a deep recursion
+  // repeats one return address thousands of times, and a batch of one
+  // program's cores repeats its crash sites.
+  mutable std::unordered_map<uint64_t, std::vector<SymbolLocation>> symbolized_;
   mutable std::mutex mutex_;
 };
 
