@@ -274,3 +274,18 @@ TEST_CASE("default_rules_dir honours TRIAGE_RULES_DIR, else finds the rules", "[
   CHECK_FALSE(dir.empty());
   CHECK(triage::load_rules(dir, {}).ok());
 }
+
+TEST_CASE("abort_messages must be valid regular expressions", "[rules]") {
+  triage::ClassTable table;
+  auto bad = table.add_json(nlohmann::json::parse(R"({"classes": [
+    {"name": "Mine", "type": "NOT_EXPLOITABLE", "abort_messages": ["(unclosed"]}]})"), "user.json");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.find("user.json") != std::string::npos);
+  CHECK(bad.error().message.find("abort_messages") != std::string::npos);
+  auto good = table.add_json(nlohmann::json::parse(R"({"classes": [
+    {"name": "Mine", "type": "NOT_EXPLOITABLE", "abort_messages": ["^my_check failed"], "signals": [6]}]})"),
+                             "user.json");
+  REQUIRE(good.ok());
+  REQUIRE(table.find("Mine") != nullptr);
+  CHECK(table.find("Mine")->abort_messages.at(0).search("my_check failed at x.c:3"));
+}

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <fstream>
 
+#include "triage/analyze/abort_message.h"
 #include "triage/analyze/signal_names.h"
 #include "triage/arch/disassembler.h"
 #include "triage/classify/classifier.h"
@@ -151,8 +152,10 @@ report::Report CoreAnalyzer::analyze(const ProcessSnapshot& snapshot, const std:
     stacks.push_back(std::move(frames));
   }
   const std::vector<Frame>& crashing = stacks.front();
+  report.abort_message = read_abort_message(space, snapshot.arch->word_size);
 
-  Classification classification = classify({snapshot, space.memory(), crashing}, rules_.classes);
+  Classification classification =
+      classify({snapshot, space.memory(), crashing, report.abort_message}, rules_.classes);
   const ClassInfo* info = rules_.classes.find(classification.class_name);
   if (info) {
     report.severity = {info->type, info->name, info->description, info->explanation};

@@ -33,8 +33,8 @@ static_assert(kBuiltinClasses.size() == static_cast<size_t>(CrashClass::kBadSysc
 constexpr std::array<std::string_view, 3> kTypes = {"EXPLOITABLE", "PROBABLY_EXPLOITABLE",
                                                     "NOT_EXPLOITABLE"};
 
-constexpr std::array<std::string_view, 6> kEntryFields = {
-    "name", "type", "description", "explanation", "stack_functions", "signals"};
+constexpr std::array<std::string_view, 7> kEntryFields = {
+    "name", "type", "description", "explanation", "stack_functions", "abort_messages", "signals"};
 
 bool is_type(std::string_view type) {
   for (std::string_view known : kTypes) {
@@ -57,7 +57,7 @@ std::string parse_entry(const nlohmann::json& entry, ClassInfo& info) {
   for (const auto& item : entry.items()) {
     if (!is_entry_field(item.key())) {
       return "has an unknown field \"" + item.key() +
-             "\" (known: name, type, description, explanation, stack_functions, signals)";
+             "\" (known: name, type, description, explanation, stack_functions, abort_messages, signals)";
     }
   }
   auto name = entry.find("name");
@@ -87,6 +87,18 @@ std::string parse_entry(const nlohmann::json& entry, ClassInfo& info) {
       info.stack_functions.push_back(function.get<std::string>());
     }
   }
+  if (auto messages = entry.find("abort_messages"); messages != entry.end()) {
+    if (!messages->is_array()) return "field \"abort_messages\" must be an array of regular expressions";
+    for (const auto& message : *messages) {
+      if (!message.is_string() || message.get_ref<const std::string&>().empty()) {
+        return "field \"abort_messages\" must hold non-empty strings, got " + message.dump();
+      }
+      std::string why;
+      auto pattern = Pattern::compile(message.get<std::string>(), &why);
+      if (!pattern) return "field \"abort_messages\": invalid regular expression " + message.dump() + ": " + why;
+      info.abort_messages.push_back(std::move(*pattern));
+    }
+  }
   if (auto signals = entry.find("signals"); signals != entry.end()) {
     if (!signals->is_array()) return "field \"signals\" must be an array of signal numbers";
     for (const auto& signal : *signals) {
@@ -97,8 +109,8 @@ std::string parse_entry(const nlohmann::json& entry, ClassInfo& info) {
       info.signals.push_back(static_cast<int>(signal.get<int64_t>()));
     }
   }
-  if (!info.signals.empty() && info.stack_functions.empty()) {
-    return "has \"signals\" but no \"stack_functions\": signals only narrow a stack rule";
+  if (!info.signals.empty() && !info.is_stack_rule()) {
+    return "has \"signals\" but no \"stack_functions\" or \"abort_messages\": signals only narrow a stack rule";
   }
   return {};
 }
@@ -222,7 +234,7 @@ const ClassInfo* ClassTable::find(std::string_view name) const {
 std::vector<const ClassInfo*> ClassTable::stack_rules() const {
   std::vector<const ClassInfo*> rules;
   for (const ClassInfo& info : classes_) {
-    if (!info.stack_functions.empty()) rules.push_back(&info);
+    if (info.is_stack_rule()) rules.push_back(&info);
   }
   return rules;
 }

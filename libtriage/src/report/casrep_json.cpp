@@ -24,7 +24,7 @@ constexpr const char* kKnownKeys[] = {
     "Date",        "Architecture", "ExecutablePath", "ProcCmdline", "ProcMaps",
     "CrashSeverity", "Stacktrace", "Registers",      "Disassembly", "Source",
     "CrashLine",   "Pid",          "Threads",        "Signal",      "Modules",
-    "Warnings",    "CorePath",     "TriageVersion",
+    "Warnings",    "CorePath",     "TriageVersion", "AbortMessage",
 };
 
 bool is_known_key(const std::string& key) {
@@ -347,6 +347,7 @@ nlohmann::ordered_json to_json(const Report& report) {
   for (const Thread& thread : report.threads) threads.push_back(thread_json(thread));
   j["Threads"] = std::move(threads);
   if (report.signal) j["Signal"] = signal_json(*report.signal);
+  if (!report.abort_message.empty()) j["AbortMessage"] = report.abort_message;
   ordered_json modules = ordered_json::array();
   for (const Module& module : report.modules) modules.push_back(module_json(module));
   j["Modules"] = std::move(modules);
@@ -428,6 +429,7 @@ Result<Report> from_json(const nlohmann::ordered_json& json) {
       m.string("FileBuildId", module.file_build_id);
       m.boolean("Mismatch", module.mismatch);
     });
+    r.string("AbortMessage", report.abort_message);
     r.strings("Warnings", report.warnings);
     r.string("CorePath", report.core_path);
     r.string("TriageVersion", report.tool_version);

@@ -162,6 +162,7 @@ void write_identity(Writer& w, const Report& report) {
   if (!report.crash_line.empty()) {
     w.line(w.styled(kBold, "Crash line: ") + report.crash_line);
   }
+  if (!report.abort_message.empty()) w.line(w.styled(kBold, "Message:    ") + report.abort_message);
   if (!report.executable_path.empty()) w.line("Executable: " + report.executable_path);
   if (!report.proc_cmdline.empty()) w.line("Command:    " + report.proc_cmdline);
   std::string process;

@@ -145,6 +145,22 @@ std::vector<SymbolLocation> ModuleFile::lookup(uint64_t address, bool with_sourc
   return locations;
 }
 
+std::optional<uint64_t> ModuleFile::symbol_address(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  if (!module_) return std::nullopt;
+  int count = dwfl_module_getsymtab(module_);
+  for (int i = 1; i < count; ++i) {
+    GElf_Sym symbol;
+    GElf_Addr address;
+    const char* symbol_name = dwfl_module_getsym_info(module_, i, &symbol, &address, nullptr, nullptr, nullptr);
+    if (!symbol_name || symbol.st_shndx == SHN_UNDEF) continue;
+    // Versioned names ("__abort_msg@@GLIBC_PRIVATE") count as the plain name.
+    size_t length = std::strcspn(symbol_name, "@");
+    if (length == name.size() && name.compare(0, length, symbol_name, length) == 0) return address;
+  }
+  return std::nullopt;
+}
+
 bool ModuleFile::with_cfi(const std::function<bool(Dwarf_CFI*, uint64_t)>& use) const {
   std::lock_guard lock(mutex_);
   if (!module_) return false;

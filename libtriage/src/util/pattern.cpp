@@ -3,15 +3,18 @@
 namespace triage {
 
 std::optional<Pattern> Pattern::compile(const std::string& expression, std::string* why) {
-  std::unique_ptr<regex_t, Free> regex(new regex_t);
-  int status = regcomp(regex.get(), expression.c_str(), REG_EXTENDED | REG_NOSUB);
+  auto compiled = std::make_unique<regex_t>();
+  int status = regcomp(compiled.get(), expression.c_str(), REG_EXTENDED | REG_NOSUB);
   if (status != 0) {
     char message[256];
-    regerror(status, regex.get(), message, sizeof message);
-    delete regex.release();  // nothing to regfree after a failed regcomp
+    regerror(status, compiled.get(), message, sizeof message);
     if (why) *why = message;
-    return std::nullopt;
+    return std::nullopt;  // nothing to regfree after a failed regcomp
   }
+  std::shared_ptr<regex_t> regex(compiled.release(), [](regex_t* r) {
+    regfree(r);
+    delete r;
+  });
   return Pattern(expression, std::move(regex));
 }
 

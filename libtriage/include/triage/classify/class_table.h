@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "triage/error.h"
+#include "triage/util/pattern.h"
 
 namespace triage {
 
@@ -38,9 +39,14 @@ struct ClassInfo {
   std::string explanation;
   // A stack rule: the class applies when one of these functions (exact
   // names, after demangling and without parameters) is on the crashing
-  // thread's stack, for one of these signals (empty: any signal).
+  // thread's stack, or the C library's abort message matches one of these
+  // patterns (it names the failure when the library has no debug symbols),
+  // for one of these signals (empty: any signal).
   std::vector<std::string> stack_functions;
+  std::vector<Pattern> abort_messages;
   std::vector<int> signals;
+
+  bool is_stack_rule() const { return !stack_functions.empty() || !abort_messages.empty(); }
 };
 
 class ClassTable {
@@ -54,7 +60,8 @@ class ClassTable {
 
   const ClassInfo& info(CrashClass crash_class) const;
   const ClassInfo* find(std::string_view name) const;
-  // Classes with stack rules, in load order (built-ins first).
+  // Classes with stack rules (functions or abort messages), in load order
+  // (built-ins first).
   std::vector<const ClassInfo*> stack_rules() const;
   const std::vector<ClassInfo>& all() const { return classes_; }
 

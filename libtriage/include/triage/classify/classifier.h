@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "triage/classify/class_table.h"
@@ -23,6 +24,8 @@ struct ClassificationInput {
   const Memory& memory;
   // The crashing thread's frames, symbolized, innermost first.
   std::span<const Frame> crashing_stack;
+  // What the C library said before aborting, if anything (glibc's __abort_msg).
+  std::string_view abort_message = {};
 };
 
 struct Classification {

@@ -81,6 +81,7 @@ struct Report {
   std::vector<Thread> threads;  // every thread; the crashing one first
   std::optional<Signal> signal;
   std::vector<Module> modules;
+  std::string abort_message;  // what the C library said before aborting ("free(): double free ...")
   std::vector<std::string> warnings;
   std::string core_path;
   std::string tool_version;

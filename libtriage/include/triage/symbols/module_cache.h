@@ -52,6 +52,9 @@ class ModuleFile {
   // no inlined scopes, so the module's DWARF is never loaded.
   std::vector<SymbolLocation> symbolize(uint64_t file_address, bool with_source = true) const;
 
+  // The file address of a symbol by its exact (mangled) name, if defined.
+  std::optional<uint64_t> symbol_address(const std::string& name) const;
+
   // Runs `use` with each CFI table of this module in turn (.eh_frame, then
   // .debug_frame), holding the module's lock, until `use` returns true.
   // `bias` is subtracted from a file address to look it up in that table.

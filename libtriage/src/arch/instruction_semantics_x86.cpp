@@ -1,0 +1,437 @@
+// Instruction semantics for x86 and x86-64 from Capstone 4's x86 detail.
+//
+// This file also holds the architecture-independent parts of
+// instruction_semantics.h (the factory, effective addresses, the batch
+// analyze()); they move to instruction_semantics.cpp when a second
+// architecture arrives.
+#include <capstone/capstone.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "triage/arch/instruction_semantics.h"
+
+namespace triage {
+
+// ---------------------------------------------------------------------------
+// Architecture-independent parts.
+
+const char* to_string(InstructionKind kind) {
+  switch (kind) {
+    case InstructionKind::kInvalid: return "invalid";
+    case InstructionKind::kOther: return "other";
+    case InstructionKind::kLoad: return "load";
+    case InstructionKind::kStore: return "store";
+    case InstructionKind::kLoadStore: return "load+store";
+    case InstructionKind::kCall: return "call";
+    case InstructionKind::kJump: return "jump";
+    case InstructionKind::kConditionalJump: return "conditional jump";
+    case InstructionKind::kReturn: return "return";
+    case InstructionKind::kPush: return "push";
+    case InstructionKind::kPop: return "pop";
+  }
+  return "?";
+}
+
+std::optional<uint64_t> register_value(const ArchInfo& arch, const Registers& registers,
+                                       std::string_view name) {
+  if (name.empty()) return std::nullopt;
+  const std::optional<int> index = arch.register_index(name);
+  if (!index || *index < 0 || static_cast<size_t>(*index) >= registers.size()) return std::nullopt;
+  return registers[static_cast<size_t>(*index)];
+}
+
+std::optional<uint64_t> MemoryOperand::effective_address(const ArchInfo& arch,
+                                                         const Registers& registers) const {
+  uint64_t address = static_cast<uint64_t>(displacement);
+  if (!base.empty()) {
+    const std::optional<uint64_t> value = register_value(arch, registers, base);
+    if (!value) return std::nullopt;
+    address += *value;
+  }
+  if (!index.empty()) {
+    const std::optional<uint64_t> value = register_value(arch, registers, index);
+    if (!value) return std::nullopt;
+    address += *value * static_cast<uint64_t>(scale);
+  }
+  if (address_size < 8) address &= (uint64_t{1} << (8 * address_size)) - 1;
+  if (!segment.empty()) {
+    // A segment with a base of its own (x86-64 fs/gs: "fs_base"); a
+    // segment whose base the snapshot does not have makes the address unknown.
+    const std::optional<uint64_t> segment_base =
+        register_value(arch, registers, std::string(segment) + "_base");
+    if (!segment_base) return std::nullopt;
+    address += *segment_base;
+  }
+  return address & arch.address_mask();
+}
+
+bool MemoryOperand::covers(uint64_t effective_address, uint64_t address) const {
+  // Unknown extent (rep-prefixed string operations, which the processor may
+  // run ahead on): anything in the page from the current pointer.
+  const uint64_t extent = size == 0 ? 4096 : size;
+  return address >= effective_address && address - effective_address < extent;
+}
+
+bool InstructionSemantics::reads_memory() const {
+  return std::any_of(memory_operands.begin(), memory_operands.end(),
+                     [](const MemoryOperand& op) { return op.read; });
+}
+
+bool InstructionSemantics::writes_memory() const {
+  return std::any_of(memory_operands.begin(), memory_operands.end(),
+                     [](const MemoryOperand& op) { return op.write; });
+}
+
+std::vector<InstructionSemantics> InstructionAnalyzer::analyze(const Memory& memory,
+                                                               uint64_t address,
+                                                               size_t count) const {
+  std::vector<InstructionSemantics> result;
+  if (count == 0) return result;
+  count = std::min<size_t>(count, 4096);
+  const uint64_t mask = arch().address_mask();
+  address &= mask;
+  std::vector<std::byte> buffer(count * max_instruction_size());
+  const uint64_t room = mask - address + 1;  // 0: the whole 64-bit space
+  if (room != 0 && room < buffer.size()) buffer.resize(static_cast<size_t>(room));
+  const size_t got = memory.read_up_to(address, buffer);
+  const auto* bytes = reinterpret_cast<const uint8_t*>(buffer.data());
+  size_t offset = 0;
+  while (result.size() < count && offset < got) {
+    InstructionSemantics semantics =
+        analyze(std::span<const uint8_t>(bytes + offset, got - offset), (address + offset) & mask);
+    const bool invalid = semantics.kind == InstructionKind::kInvalid;
+    const size_t length = semantics.instruction.bytes.size();
+    if (!invalid || result.empty()) result.push_back(std::move(semantics));
+    if (invalid || length == 0) break;
+    offset += length;
+  }
+  return result;
+}
+
+Result<std::unique_ptr<InstructionAnalyzer>> make_x86_analyzer(const ArchInfo& arch);
+
+Result<std::unique_ptr<InstructionAnalyzer>> InstructionAnalyzer::create(const ArchInfo& arch,
+                                                                         InstructionMode) {
+  switch (arch.arch) {
+    case Arch::kX86:
+    case Arch::kX86_64:
+      return make_x86_analyzer(arch);
+    default:
+      return make_error(ErrorKind::kUnsupported,
+                        "no instruction semantics for " + std::string(arch.name) + " yet");
+  }
+}
+
+// ---------------------------------------------------------------------------
+// x86 and x86-64.
+
+namespace {
+
+// Canonical register names by Capstone register id, per mode: sub-registers
+// map to the register of the arch table ("al" -> "rax" in 64-bit code,
+// "eax" in 32-bit code), rip/eip to "" (the program counter is handled
+// apart), flags to "" (not tracked); vector registers are folded onto their
+// xmm name and everything else keeps Capstone's name.
+class X86RegisterNames {
+ public:
+  explicit X86RegisterNames(bool is64) {
+    csh handle = 0;
+    names_.resize(X86_REG_ENDING);
+    widths_.resize(X86_REG_ENDING, 0);
+    if (cs_open(CS_ARCH_X86, is64 ? CS_MODE_64 : CS_MODE_32, &handle) != CS_ERR_OK) return;
+    for (unsigned id = 1; id < X86_REG_ENDING; ++id) {
+      const char* raw = cs_reg_name(handle, id);
+      if (raw == nullptr) continue;
+      auto [name, width] = canonical(raw, is64);
+      names_[id] = std::move(name);
+      widths_[id] = width;
+    }
+    cs_close(&handle);
+  }
+
+  std::string_view name(unsigned id) const {
+    return id < names_.size() ? std::string_view(names_[id]) : std::string_view();
+  }
+  // Width in bytes of the sub-register (1, 2, 4, 8), 0 when not a general register.
+  unsigned width(unsigned id) const { return id < widths_.size() ? widths_[id] : 0; }
+
+ private:
+  static std::pair<std::string, unsigned> canonical(std::string r, bool is64) {
+    static constexpr std::array<std::string_view, 4> kLegacy = {"a", "b", "c", "d"};
+    static constexpr std::array<std::string_view, 4> kIndex = {"si", "di", "bp", "sp"};
+    const std::string prefix = is64 ? "r" : "e";
+    for (std::string_view l : kLegacy) {
+      const std::string x = std::string(l) + "x";
+      if (r == "r" + x) return {prefix + x, 8};
+      if (r == "e" + x) return {prefix + x, 4};
+      if (r == x) return {prefix + x, 2};
+      if (r == std::string(l) + "l" || r == std::string(l) + "h") return {prefix + x, 1};
+    }
+    for (std::string_view i : kIndex) {
+      const std::string s(i);
+      if (r == "r" + s) return {prefix + s, 8};
+      if (r == "e" + s) return {prefix + s, 4};
+      if (r == s) return {prefix + s, 2};
+      if (r == s + "l") return {prefix + s, 1};
+    }
+    if (r.size() >= 2 && r[0] == 'r' && std::isdigit(static_cast<unsigned char>(r[1]))) {
+      size_t digits = 1;
+      while (digits < r.size() && std::isdigit(static_cast<unsigned char>(r[digits]))) ++digits;
+      const std::string base = r.substr(0, digits);
+      const std::string suffix = r.substr(digits);
+      if (suffix.empty()) return {base, 8};
+      if (suffix == "d") return {base, 4};
+      if (suffix == "w") return {base, 2};
+      if (suffix == "b") return {base, 1};
+    }
+    if (r == "rip" || r == "eip" || r == "ip") return {"", 0};
+    if (r == "rflags" || r == "eflags" || r == "flags") return {"", 0};
+    if ((r.rfind("ymm", 0) == 0 || r.rfind("zmm", 0) == 0) && r.size() > 3)
+      return {"xmm" + r.substr(3), 0};
+    return {r, 0};
+  }
+
+  std::vector<std::string> names_;
+  std::vector<unsigned> widths_;
+};
+
+const X86RegisterNames& x86_register_names(bool is64) {
+  static const X86RegisterNames k32(false);
+  static const X86RegisterNames k64(true);
+  return is64 ? k64 : k32;
+}
+
+bool is_one_of(unsigned id, std::initializer_list<unsigned> ids) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+void add_unique(std::vector<std::string_view>& set, std::string_view name) {
+  if (name.empty()) return;
+  if (std::find(set.begin(), set.end(), name) == set.end()) set.push_back(name);
+}
+
+class X86Analyzer final : public InstructionAnalyzer {
+ public:
+  X86Analyzer(csh handle, const ArchInfo& arch)
+      : handle_(handle), arch_(arch), names_(x86_register_names(arch.is_64bit)) {}
+  ~X86Analyzer() override { cs_close(&handle_); }
+  X86Analyzer(const X86Analyzer&) = delete;
+  X86Analyzer& operator=(const X86Analyzer&) = delete;
+
+  const ArchInfo& arch() const override { return arch_; }
+  size_t max_instruction_size() const override { return 15; }
+
+  InstructionSemantics analyze(std::span<const uint8_t> bytes, uint64_t address) const override {
+    InstructionSemantics s;
+    s.instruction.address = address;
+    cs_insn* insn = cs_malloc(handle_);
+    if (insn == nullptr) return invalid(s, bytes);
+    const uint8_t* code = bytes.data();
+    size_t size = std::min<size_t>(bytes.size(), 15);
+    uint64_t at = address;
+    if (size == 0 || !cs_disasm_iter(handle_, &code, &size, &at, insn)) {
+      cs_free(insn, 1);
+      return invalid(s, bytes);
+    }
+    s.instruction.address = insn->address & arch_.address_mask();
+    s.instruction.bytes.assign(insn->bytes, insn->bytes + insn->size);
+    s.instruction.mnemonic = insn->mnemonic;
+    s.instruction.operands = insn->op_str;
+    describe(*insn, s);
+    cs_free(insn, 1);
+    return s;
+  }
+
+ private:
+  static InstructionSemantics invalid(InstructionSemantics& s, std::span<const uint8_t> bytes) {
+    s.kind = InstructionKind::kInvalid;
+    s.instruction.valid = false;
+    s.instruction.mnemonic = "(bad)";
+    if (!bytes.empty()) s.instruction.bytes.assign(bytes.begin(), bytes.begin() + 1);
+    return s;
+  }
+
+  std::string_view stack_pointer() const { return arch_.register_names[arch_.sp]; }
+  std::string_view frame_pointer() const { return arch_.register_names[arch_.fp]; }
+
+  void describe(const cs_insn& insn, InstructionSemantics& s) const {
+    const cs_x86& x86 = insn.detail->x86;
+    const unsigned id = insn.id;
+    const unsigned word = arch_.word_size;
+    const uint64_t next = insn.address + insn.size;
+
+    const bool is_call = cs_insn_group(handle_, &insn, CS_GRP_CALL);
+    const bool is_ret = cs_insn_group(handle_, &insn, CS_GRP_RET) ||
+                        cs_insn_group(handle_, &insn, CS_GRP_IRET) ||
+                        is_one_of(id, {X86_INS_RET, X86_INS_RETF, X86_INS_RETFQ, X86_INS_IRET,
+                                       X86_INS_IRETD, X86_INS_IRETQ});
+    const bool is_jump = !is_call && !is_ret && cs_insn_group(handle_, &insn, CS_GRP_JUMP);
+    const bool is_push = is_one_of(id, {X86_INS_PUSH, X86_INS_PUSHAW, X86_INS_PUSHAL,
+                                        X86_INS_PUSHF, X86_INS_PUSHFD, X86_INS_PUSHFQ});
+    const bool is_pop = is_one_of(id, {X86_INS_POP, X86_INS_POPAW, X86_INS_POPAL, X86_INS_POPF,
+                                       X86_INS_POPFD, X86_INS_POPFQ});
+    // Operands written as memory that are not accessed.
+    const bool no_access = is_one_of(id, {X86_INS_LEA, X86_INS_NOP, X86_INS_PREFETCH,
+                                          X86_INS_PREFETCHNTA, X86_INS_PREFETCHT0,
+                                          X86_INS_PREFETCHT1, X86_INS_PREFETCHT2,
+                                          X86_INS_PREFETCHW});
+    // Capstone 4 marks some read-modify-write memory operands as read only.
+    const bool rmw = is_one_of(id, {X86_INS_CMPXCHG, X86_INS_CMPXCHG8B, X86_INS_CMPXCHG16B,
+                                    X86_INS_XADD});
+    const bool rep = x86.prefix[0] == X86_PREFIX_REP || x86.prefix[0] == X86_PREFIX_REPNE;
+
+    std::vector<std::string_view> explicit_register_reads;
+    bool has_immediate = false;
+    for (uint8_t i = 0; i < x86.op_count; ++i) {
+      const cs_x86_op& op = x86.operands[i];
+      switch (op.type) {
+        case X86_OP_REG: {
+          const std::string_view name = names_.name(op.reg);
+          if (op.access & CS_AC_READ) {
+            add_unique(s.registers_read, name);
+            explicit_register_reads.push_back(name);
+          }
+          if (op.access & CS_AC_WRITE) {
+            add_unique(s.registers_written, name);
+            // An 8- or 16-bit write keeps the rest of the register.
+            const unsigned width = names_.width(op.reg);
+            if (width != 0 && width < 4) add_unique(s.registers_read, name);
+          }
+          if ((is_call || is_jump) && s.target_register.empty()) s.target_register = name;
+          break;
+        }
+        case X86_OP_IMM:
+          has_immediate = true;
+          if (is_call || is_jump) s.direct_target = static_cast<uint64_t>(op.imm) & arch_.address_mask();
+          break;
+        case X86_OP_MEM: {
+          MemoryOperand m;
+          const std::string_view segment = names_.name(op.mem.segment);
+          if (segment == "fs" || segment == "gs") m.segment = segment;
+          if (op.mem.base == X86_REG_RIP || op.mem.base == X86_REG_EIP) {
+            m.displacement = static_cast<int64_t>(next + static_cast<uint64_t>(op.mem.disp));
+          } else {
+            m.base = names_.name(op.mem.base);
+            m.displacement = op.mem.disp;
+          }
+          m.index = names_.name(op.mem.index);
+          m.scale = op.mem.scale == 0 ? 1 : op.mem.scale;
+          m.size = op.size;
+          m.address_size = x86.addr_size == 0 ? word : x86.addr_size;
+          add_unique(s.registers_read, m.base);
+          add_unique(s.registers_read, m.index);
+          if (no_access) break;
+          m.read = (op.access & CS_AC_READ) != 0 || op.access == 0 || rmw;
+          m.write = (op.access & CS_AC_WRITE) != 0 || rmw;
+          if (rep) m.size = 0;
+          if ((is_call || is_jump) && !s.target_memory) s.target_memory = s.memory_operands.size();
+          s.memory_operands.push_back(m);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+
+    // Implicit registers, without flags, pc and the stack pointer's updates.
+    for (uint8_t i = 0; i < insn.detail->regs_read_count; ++i) {
+      const std::string_view name = names_.name(insn.detail->regs_read[i]);
+      if (name != stack_pointer()) add_unique(s.registers_read, name);
+    }
+    for (uint8_t i = 0; i < insn.detail->regs_write_count; ++i) {
+      const std::string_view name = names_.name(insn.detail->regs_write[i]);
+      if (name != stack_pointer()) add_unique(s.registers_written, name);
+    }
+
+    // Implicit stack accesses.
+    auto stack_slot = [&](std::string_view base, int64_t displacement, bool write) {
+      MemoryOperand m;
+      m.base = base;
+      m.displacement = displacement;
+      m.size = word;
+      m.address_size = word;
+      m.read = !write;
+      m.write = write;
+      m.implicit = true;
+      s.memory_operands.push_back(m);
+    };
+    if (is_push || is_call || id == X86_INS_ENTER) {
+      stack_slot(stack_pointer(), -static_cast<int64_t>(word), true);
+    } else if (is_pop || is_ret) {
+      stack_slot(stack_pointer(), 0, false);
+    } else if (id == X86_INS_LEAVE) {
+      stack_slot(frame_pointer(), 0, false);
+    }
+
+    // Kind.
+    if (is_ret) {
+      s.kind = InstructionKind::kReturn;
+    } else if (is_call) {
+      s.kind = InstructionKind::kCall;
+    } else if (is_jump) {
+      s.kind = is_one_of(id, {X86_INS_JMP, X86_INS_LJMP}) ? InstructionKind::kJump
+                                                          : InstructionKind::kConditionalJump;
+    } else if (is_push) {
+      s.kind = InstructionKind::kPush;
+    } else if (is_pop) {
+      s.kind = InstructionKind::kPop;
+    } else {
+      bool reads = false;
+      bool writes = false;
+      for (const MemoryOperand& m : s.memory_operands) {
+        reads |= m.read;
+        writes |= m.write;
+      }
+      s.kind = reads && writes ? InstructionKind::kLoadStore
+               : reads         ? InstructionKind::kLoad
+               : writes        ? InstructionKind::kStore
+                               : InstructionKind::kOther;
+    }
+    if (!is_call && !is_jump) {
+      s.target_register = {};
+      s.target_memory.reset();
+      s.direct_target.reset();
+    } else if (s.direct_target) {
+      s.target_register = {};
+      s.target_memory.reset();
+    }
+
+    // Data flow.
+    const bool zeroing_idiom =
+        is_one_of(id, {X86_INS_XOR, X86_INS_SUB, X86_INS_SBB, X86_INS_PXOR, X86_INS_XORPS,
+                       X86_INS_XORPD, X86_INS_VPXOR, X86_INS_VPXORD, X86_INS_VPXORQ,
+                       X86_INS_VXORPS, X86_INS_VXORPD, X86_INS_PSUBB, X86_INS_PSUBW,
+                       X86_INS_PSUBD, X86_INS_PSUBQ}) &&
+        !has_immediate && s.memory_operands.empty() && explicit_register_reads.size() >= 2 &&
+        std::all_of(explicit_register_reads.begin(), explicit_register_reads.end(),
+                    [&](std::string_view r) { return r == explicit_register_reads.front(); });
+    if (s.registers_written.empty() || s.is_branch()) {
+      s.flow = DataFlow::kNone;
+    } else if (zeroing_idiom || is_pop) {
+      s.flow = DataFlow::kClears;
+    } else {
+      s.flow = DataFlow::kDerived;
+    }
+  }
+
+  mutable csh handle_;
+  const ArchInfo& arch_;
+  const X86RegisterNames& names_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<InstructionAnalyzer>> make_x86_analyzer(const ArchInfo& arch) {
+  csh handle = 0;
+  if (cs_open(CS_ARCH_X86, arch.is_64bit ? CS_MODE_64 : CS_MODE_32, &handle) != CS_ERR_OK)
+    return make_error(ErrorKind::kUnsupported, "Capstone cannot open x86");
+  cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON);
+  return std::unique_ptr<InstructionAnalyzer>(new X86Analyzer(handle, arch));
+}
+
+}  // namespace triage
