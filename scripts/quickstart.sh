@@ -21,7 +21,8 @@ s = r["CrashSeverity"]
 print(f'{os.path.basename(sys.argv[1]):40s} {s["Type"]:21s} {s["ShortDescription"]:22s} {r["CrashLine"]}')
 PY
 done
-first=$(ls "$out"/reports/*.txt | head -n 1)
+first="$out/reports/heap-error.core.txt"
+[ -f "$first" ] || first=$(ls "$out"/reports/*.txt | head -n 1)
 echo
 echo "== The text report of $(basename "$first" .txt), as a person reads it"
 cat "$first"
