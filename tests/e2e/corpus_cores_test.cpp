@@ -27,6 +27,9 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <set>
+
+#include "triage/analyze/batch.h"
 
 namespace {
 
@@ -465,4 +468,42 @@ TEST_CASE("corpus: a 100,000-frame stack is cut to at most 2000 frames per threa
     CHECK(stacktrace->size() <= 2000);
   }
   CHECK(deep_programs > 0);
+}
+
+TEST_CASE("a parallel batch loads each module once and matches single-core results", "[corpus][e2e][batch]") {
+  const CoresState& cores = ensure_cores();
+  INFO(cores.log);
+  REQUIRE(cores.ok);
+  auto rules = triage::load_rules(triage::default_rules_dir(), {});
+  REQUIRE(rules.ok());
+  triage::CoreAnalyzer analyzer(*rules, {});
+  std::vector<std::string> paths;
+  std::map<std::string, const CorpusProgram*> by_core;
+  for (const CorpusProgram& p : corpus()) {
+    // One executable per core: without -e each core names its own program.
+    paths.push_back(core_path(p).string());
+    by_core[paths.back()] = &p;
+  }
+  std::mutex mutex;
+  std::map<std::string, triage::report::Report> reports;
+  std::vector<std::string> failures;
+  triage::analyze_in_parallel(analyzer, paths, 2, [&](const std::string& path, auto& result) {
+    std::lock_guard lock(mutex);
+    if (result) reports[path] = *result;
+    else failures.push_back(path + ": " + result.error().message);
+  });
+  CHECK(failures.empty());
+  REQUIRE(reports.size() == paths.size());
+  std::set<std::string> files;
+  for (const auto& [path, report] : reports) {
+    const CorpusProgram& p = *by_core[path];
+    INFO(p.name);
+    CHECK(report.severity.short_description == p.expected_class);
+    for (const auto& module : report.modules)
+      if (!module.file_path.empty()) files.insert(module.file_build_id.empty() ? module.file_path : module.file_build_id);
+  }
+  // Each distinct module (by build-id) loaded once for the whole batch,
+  // although every core maps libc, ld.so and the vDSO.
+  CHECK(analyzer.module_cache().loaded_count() == files.size());
+  CHECK(files.size() < reports.size() * 3);
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <set>
 #include <cstring>
 
 namespace triage {
@@ -177,7 +178,10 @@ ModuleCache::~ModuleCache() = default;
 
 size_t ModuleCache::loaded_count() const {
   std::lock_guard lock(mutex_);
-  return by_build_id_.size() + by_identity_.size();
+  std::set<const ModuleFile*> distinct;
+  for (const auto& [key, module] : by_identity_) distinct.insert(module.get());
+  for (const auto& [key, module] : by_build_id_) distinct.insert(module.get());
+  return distinct.size();
 }
 
 std::shared_ptr<const ModuleFile> ModuleCache::get(const std::string& path, std::string* why) {

@@ -100,6 +100,7 @@ class ModuleCache {
                                               std::string* why = nullptr);
 
   const ModuleSearch& search() const { return search_; }
+  // How many distinct module files were loaded.
   size_t loaded_count() const;
 
  private:
