@@ -239,7 +239,10 @@ std::string find_executable(const ProcessSnapshot& snapshot) {
     if (const FileMapping* mapping = snapshot.file_mapping_at(*entry)) return mapping->path;
   if (auto execfn = snapshot.auxv_value(31 /* AT_EXECFN */))
     if (auto name = snapshot.memory->read_c_string(*execfn, 4096)) return *name;
-  return {};
+  // PRPSINFO keeps the first 80 bytes of the command line: its first word
+  // is the program as it was started.
+  const std::string& arguments = snapshot.process.arguments;
+  return arguments.substr(0, arguments.find(' '));
 }
 
 }  // namespace
