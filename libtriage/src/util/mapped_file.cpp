@@ -11,7 +11,9 @@
 namespace triage {
 
 Result<std::shared_ptr<MappedFile>> MappedFile::open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO without a writer would otherwise wait forever;
+  // the type is checked on the descriptor, so nothing can swap the file in between.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
     int err = errno;
     return make_error(err == ENOENT ? ErrorKind::kNotFound : ErrorKind::kIo,
