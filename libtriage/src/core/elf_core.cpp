@@ -176,12 +176,10 @@ class NoteParser {
     size_t union_offset = word_ == 8 ? 16 : 12;
     switch (signal.number) {
       case 4: case 5: case 7: case 8: case 11:  // SIGILL SIGTRAP SIGBUS SIGFPE SIGSEGV
-        // si_addr is only meaningful for faults the kernel raised (code > 0);
-        // a signal sent by kill() or raise() has the sender's pid there.
-        if (signal.code > 0 && signal.code != 0x80)
-          signal.fault_address = load_le(desc, union_offset, word_);
-        else if (signal.code == 0x80)  // SI_KERNEL: si_addr is 0 (non-canonical access)
-          signal.fault_address = load_le(desc, union_offset, word_);
+        // si_addr is only meaningful for faults the kernel raised (code > 0,
+        // SI_KERNEL included, where it is 0 for a non-canonical access); a
+        // signal sent by kill() or raise() has the sender's pid there.
+        if (signal.code > 0) signal.fault_address = load_le(desc, union_offset, word_);
         break;
       case 31:  // SIGSYS: si_call_addr
         signal.fault_address = load_le(desc, union_offset, word_);

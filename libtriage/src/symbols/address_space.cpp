@@ -16,8 +16,7 @@ constexpr std::string_view kDeleted = " (deleted)";
 // (code, read-only data), the file's bytes at the mapped offset.
 class LayeredMemory final : public Memory {
  public:
-  LayeredMemory(const ProcessSnapshot& snapshot, const std::vector<ProcessModule>& modules)
-      : snapshot_(snapshot), modules_(modules) {}
+  LayeredMemory(const ProcessSnapshot& snapshot, const AddressSpace& space) : snapshot_(snapshot), space_(space) {}
 
   size_t read_up_to(uint64_t address, std::span<std::byte> out) const override {
     size_t done = 0;
@@ -38,9 +37,7 @@ class LayeredMemory final : public Memory {
   size_t read_from_file(uint64_t address, std::span<std::byte> out) const {
     const FileMapping* mapping = snapshot_.file_mapping_at(address);
     if (!mapping) return 0;
-    const ProcessModule* module = nullptr;
-    for (const ProcessModule& candidate : modules_)
-      if (address >= candidate.start && address < candidate.end) module = &candidate;
+    const ProcessModule* module = space_.module_at(address);
     if (!module || !module->file) return 0;
     auto bytes = module->file->bytes();
     uint64_t offset = mapping->file_offset + (address - mapping->start);
@@ -53,7 +50,7 @@ class LayeredMemory final : public Memory {
   }
 
   const ProcessSnapshot& snapshot_;
-  const std::vector<ProcessModule>& modules_;
+  const AddressSpace& space_;
 };
 
 // Runtime address of file offset `file_offset` is start; the PT_LOAD that
@@ -142,7 +139,7 @@ AddressSpace::AddressSpace(const ProcessSnapshot& snapshot, ModuleCache& cache, 
   add_vdso(cache, warnings);
   std::sort(modules_.begin(), modules_.end(),
             [](const ProcessModule& a, const ProcessModule& b) { return a.start < b.start; });
-  memory_ = std::make_unique<LayeredMemory>(snapshot_, modules_);
+  memory_ = std::make_unique<LayeredMemory>(snapshot_, *this);
 }
 
 // The vDSO is in no file: the kernel maps it and AT_SYSINFO_EHDR says where.
