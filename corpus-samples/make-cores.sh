@@ -34,30 +34,8 @@ if [ ! -f "$list" ]; then
 fi
 
 # Cores must land in the crashing process's working folder.
-pattern=$(cat /proc/sys/kernel/core_pattern 2>/dev/null || echo core)
-case $pattern in
-  '|'*)
-    echo "$prog: cores can't be collected here: kernel.core_pattern is '$pattern', which pipes every core to a helper (systemd-coredump, apport, ...); fix it as root with: sysctl -w kernel.core_pattern=core" >&2
-    exit 2 ;;
-  /*)
-    echo "$prog: cores can't be collected here: kernel.core_pattern is '$pattern', which writes every core to an absolute path; fix it as root with: sysctl -w kernel.core_pattern=core" >&2
-    exit 2 ;;
-esac
-# A relative pattern may name a sub-folder ("cores/core.%p"); it must exist.
-pattern_dir=
-case $pattern in
-  */*) pattern_dir=${pattern%/*} ;;
-esac
-case $pattern_dir in
-  *%*)
-    echo "$prog: cores can't be collected here: kernel.core_pattern '$pattern' puts cores in a folder named with % specifiers; fix it as root with: sysctl -w kernel.core_pattern=core" >&2
-    exit 2 ;;
-esac
-
-if ! ulimit -c unlimited 2>/dev/null; then
-  echo "$prog: cores can't be collected here: the hard core size limit is $(ulimit -H -c) blocks; raise it (limits.conf, or prlimit --core=unlimited) and run again" >&2
-  exit 2
-fi
+. "$(dirname "$0")/core-capture.sh"
+check_core_pattern
 
 mkdir -p "$2" || exit 1
 out_dir=$(cd "$2" && pwd)
@@ -69,13 +47,6 @@ rm -f "$out_dir/.complete"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/triage-make-cores.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
-
-# is_core FILE: an ELF core file (little-endian, e_type ET_CORE)?
-is_core() {
-  local h
-  h=$(od -An -tx1 -N18 "$1" 2>/dev/null | tr -d ' \n')
-  [ "${h:0:8}" = 7f454c46 ] && [ "${h:32:4}" = 0400 ]
-}
 
 ok=0
 failed=0
@@ -100,28 +71,8 @@ while IFS=$'\t' read -r name arch signal built rest; do
     continue
   fi
 
+  run_for_core "$work/$name" "$exe" "${args[@]}"
   run=$work/$name
-  mkdir -p "$run/cwd"
-  if [ -n "$pattern_dir" ]; then
-    mkdir -p "$run/cwd/$pattern_dir"
-  fi
-  # The outer 2>/dev/null only silences bash's "Segmentation fault" notice.
-  {
-    (
-      cd "$run/cwd" || exit 1
-      ulimit -s 8192 2>/dev/null
-      exec timeout -k 5 "$timeout_s" "$exe" "${args[@]}"
-    ) </dev/null >"$run/stdout" 2>"$run/stderr"
-  } 2>/dev/null
-  rc=$?
-
-  core=
-  while IFS= read -r -d '' f; do
-    if is_core "$f"; then
-      core=$f
-      break
-    fi
-  done < <(find "$run/cwd" -type f -print0)
 
   problem=
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then

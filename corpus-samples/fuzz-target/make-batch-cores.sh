@@ -39,28 +39,8 @@ if [ ! -x "$target" ]; then
   exit 1
 fi
 
-pattern=$(cat /proc/sys/kernel/core_pattern 2>/dev/null || echo core)
-case $pattern in
-  '|'*)
-    echo "$prog: cores can't be collected here: kernel.core_pattern is '$pattern', which pipes every core to a helper (systemd-coredump, apport, ...); fix it as root with: sysctl -w kernel.core_pattern=core" >&2
-    exit 2 ;;
-  /*)
-    echo "$prog: cores can't be collected here: kernel.core_pattern is '$pattern', which writes every core to an absolute path; fix it as root with: sysctl -w kernel.core_pattern=core" >&2
-    exit 2 ;;
-esac
-pattern_dir=
-case $pattern in
-  */*) pattern_dir=${pattern%/*} ;;
-esac
-case $pattern_dir in
-  *%*)
-    echo "$prog: cores can't be collected here: kernel.core_pattern '$pattern' puts cores in a folder named with % specifiers; fix it as root with: sysctl -w kernel.core_pattern=core" >&2
-    exit 2 ;;
-esac
-if ! ulimit -c unlimited 2>/dev/null; then
-  echo "$prog: cores can't be collected here: the hard core size limit is $(ulimit -H -c) blocks; raise it (limits.conf, or prlimit --core=unlimited) and run again" >&2
-  exit 2
-fi
+. "$here/../core-capture.sh"
+check_core_pattern
 
 inputs=()
 while IFS= read -r -d '' f; do
@@ -76,41 +56,15 @@ out_dir=$(cd "$2" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/triage-batch-cores.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
 
-is_core() {
-  local h
-  h=$(od -An -tx1 -N18 "$1" 2>/dev/null | tr -d ' \n')
-  [ "${h:0:8}" = 7f454c46 ] && [ "${h:32:4}" = 0400 ]
-}
-
 printf 'n\tsignal\tinput\n' >"$out_dir/index.tsv"
 made=0
 missing=0
 bytes=0
 for ((n = 0; n < count; n++)); do
   input=${inputs[n % ${#inputs[@]}]}
-  run=$work/run
-  rm -rf "$run"
-  mkdir -p "$run/cwd"
-  if [ -n "$pattern_dir" ]; then
-    mkdir -p "$run/cwd/$pattern_dir"
-  fi
+  rm -rf "$work/run"
   rm -f "$out_dir/$n.core"
-  # The outer 2>/dev/null only silences bash's "Segmentation fault" notice.
-  {
-    (
-      cd "$run/cwd" || exit 1
-      ulimit -s 8192 2>/dev/null
-      exec timeout -k 5 "$timeout_s" "$target" "$input"
-    ) </dev/null >/dev/null 2>"$run/stderr"
-  } 2>/dev/null
-  rc=$?
-  core=
-  while IFS= read -r -d '' f; do
-    if is_core "$f"; then
-      core=$f
-      break
-    fi
-  done < <(find "$run/cwd" -type f -print0)
+  run_for_core "$work/run" "$target" "$input"
   if [ -z "$core" ]; then
     echo "$prog: run $n on $(basename "$input") left no core (exit status $rc)" >&2
     missing=$((missing + 1))
