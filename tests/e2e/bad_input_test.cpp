@@ -29,47 +29,19 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/test_files.h"
+
 namespace fs = std::filesystem;
 
-namespace triage_test {
-// Defined in tests/unit/elf_core_hostile_test.cpp: a minimal valid x86-64
-// core. Program headers at offset 64: [0] PT_NOTE, [1] PT_LOAD.
-std::vector<unsigned char> minimal_x86_64_core();
-}  // namespace triage_test
+// The minimal core has its program headers at offset 64: [0] PT_NOTE, [1] PT_LOAD.
+using namespace triage_test;
 
 namespace {
-
-using Bytes = std::vector<unsigned char>;
 
 constexpr int kExitOk = 0;
 constexpr int kExitBadInput = 1;
 constexpr int kExitUsage = 2;
 constexpr int kTimeoutSeconds = 20;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "triage-bad-input-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::string write(const std::string& name, const Bytes& bytes) const {
-    std::string path = file(name);
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(out.flush());
-    return path;
-  }
-
- private:
-  fs::path path_;
-};
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -199,24 +171,6 @@ void require_analysed_with_warning(const std::string& core, const TempDir& dir, 
   fs::remove(report);
 }
 
-Bytes random_bytes(uint32_t seed, size_t size) {
-  std::mt19937 generator(seed);
-  Bytes bytes(size);
-  for (auto& b : bytes) b = static_cast<unsigned char>(generator());
-  return bytes;
-}
-
-template <class T>
-T get(const Bytes& bytes, size_t offset) {
-  T value;
-  std::memcpy(&value, bytes.data() + offset, sizeof value);
-  return value;
-}
-template <class T>
-void put(Bytes& bytes, size_t offset, T value) {
-  std::memcpy(bytes.data() + offset, &value, sizeof value);
-}
-
 // A kernel core of /bin/sh killed by SIGSEGV, made in `dir`; nullopt (with a
 // warning saying why) when this machine does not write cores there.
 std::optional<std::string> make_real_core(const TempDir& dir) {
@@ -254,12 +208,12 @@ std::optional<std::string> make_real_core(const TempDir& dir) {
 }  // namespace
 
 TEST_CASE("bad input: an empty file", "[e2e][bad-input]") {
-  TempDir dir;
+  TempDir dir("triage-bad-input");
   require_rejected(dir.write("empty.core", {}), dir, {"empty"});
 }
 
 TEST_CASE("bad input: random bytes", "[e2e][bad-input]") {
-  TempDir dir;
+  TempDir dir("triage-bad-input");
   for (uint32_t seed : {7u, 8u}) {
     INFO("seed " << seed);
     require_rejected(dir.write("random-" + std::to_string(seed) + ".core", random_bytes(seed, 3000)), dir,
@@ -268,7 +222,7 @@ TEST_CASE("bad input: random bytes", "[e2e][bad-input]") {
 }
 
 TEST_CASE("bad input: a truncated real core", "[e2e][bad-input]") {
-  TempDir dir;
+  TempDir dir("triage-bad-input");
   auto core = make_real_core(dir);
   if (!core) return;
   Bytes bytes = read_bytes(*core);
@@ -309,12 +263,12 @@ TEST_CASE("bad input: a truncated real core", "[e2e][bad-input]") {
 }
 
 TEST_CASE("bad input: an executable instead of a core", "[e2e][bad-input]") {
-  TempDir dir;
+  TempDir dir("triage-bad-input");
   require_rejected("/bin/true", dir, {"not a core"});
 }
 
 TEST_CASE("bad input: a directory instead of a core", "[e2e][bad-input]") {
-  TempDir dir;
+  TempDir dir("triage-bad-input");
   fs::create_directory(dir.path() / "a-folder");
   require_rejected(dir.file("a-folder"), dir, {"directory"});
 }
@@ -322,24 +276,24 @@ TEST_CASE("bad input: a directory instead of a core", "[e2e][bad-input]") {
 TEST_CASE("bad input: a FIFO instead of a core", "[e2e][bad-input]") {
   // Opening a FIFO for reading blocks until a writer comes: the tool must
   // not wait for one (nothing ever writes here; the run is killed after 20 s).
-  TempDir dir;
+  TempDir dir("triage-bad-input");
   std::string fifo = dir.file("a-fifo");
   REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
   require_rejected(fifo, dir);
 }
 
 TEST_CASE("bad input: a device instead of a core", "[e2e][bad-input]") {
-  TempDir dir;
+  TempDir dir("triage-bad-input");
   require_rejected("/dev/zero", dir);
 }
 
 TEST_CASE("bad input: a missing file", "[e2e][bad-input]") {
-  TempDir dir;
+  TempDir dir("triage-bad-input");
   require_rejected(dir.file("no-such.core"), dir, {"No such file"});
 }
 
 TEST_CASE("bad input: cores with hostile sizes", "[e2e][bad-input]") {
-  TempDir dir;
+  TempDir dir("triage-bad-input");
   const Bytes minimal = triage_test::minimal_x86_64_core();
   const size_t phdrs = sizeof(Elf64_Ehdr);
   const size_t note_phdr = phdrs, load_phdr = phdrs + sizeof(Elf64_Phdr);
@@ -397,7 +351,7 @@ TEST_CASE("bad input: cores with hostile sizes", "[e2e][bad-input]") {
 }
 
 TEST_CASE("bad input: -i on an empty folder", "[e2e][bad-input]") {
-  TempDir dir;
+  TempDir dir("triage-bad-input");
   fs::create_directory(dir.path() / "no-cores");
   std::string out = dir.file("reports");
   require_clean_failure(run_tool({"-i", dir.file("no-cores"), "-o", out}, dir), kExitBadInput,
@@ -418,7 +372,7 @@ TEST_CASE("bad input: -i on an empty folder", "[e2e][bad-input]") {
 }
 
 TEST_CASE("bad input: bad options", "[e2e][bad-input]") {
-  TempDir dir;
+  TempDir dir("triage-bad-input");
   std::string core = dir.write("some.core", triage_test::minimal_x86_64_core());
   std::string report = dir.file("out.casrep");
   fs::create_directory(dir.path() / "cores");
@@ -449,7 +403,7 @@ TEST_CASE("bad input: bad options", "[e2e][bad-input]") {
 TEST_CASE("bad input: a core whose strings are not UTF-8", "[e2e][bad-input]") {
   // Command lines and file names are bytes, not UTF-8; the report must still
   // be written (JSON escapes or replaces them), never a crash.
-  TempDir dir;
+  TempDir dir("triage-bad-input");
   Bytes bytes = triage_test::minimal_x86_64_core();
   const std::string args = "hostile-prog --crash";  // pr_psargs of the generated core
   auto at = std::search(bytes.begin(), bytes.end(), args.begin(), args.end());

@@ -33,6 +33,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/test_files.h"
 #include "triage/analyze/core_analyzer.h"
 #include "triage/analyze/rules.h"
 #include "triage/core/elf_core.h"
@@ -57,7 +58,6 @@ using triage::Result;
 
 namespace triage_test {
 
-using Bytes = std::vector<unsigned char>;
 
 struct Note {
   uint32_t type;
@@ -85,21 +85,6 @@ constexpr uint64_t kStackTop = kLoadBase + 0x2000;  // rsp, in the last page
 constexpr uint64_t kExecFn = kLoadBase + 0x2800;    // "/nonexistent/hostile-prog"
 constexpr const char* kProgram = "/nonexistent/hostile-prog";
 
-template <class T>
-void put(Bytes& bytes, size_t offset, T value) {
-  if (bytes.size() < offset + sizeof value) bytes.resize(offset + sizeof value);
-  std::memcpy(bytes.data() + offset, &value, sizeof value);
-}
-
-template <class T>
-T get(const Bytes& bytes, size_t offset) {
-  T value;
-  std::memcpy(&value, bytes.data() + offset, sizeof value);
-  return value;
-}
-
-// struct elf_prstatus (x86-64, 336 bytes): si_signo 0, si_code 4, si_errno 8,
-// pr_cursig 12, pr_pid 32, pr_ppid 36, pr_reg 112 (27 registers), pr_fpvalid 328.
 Bytes prstatus(int tid, int signal, uint64_t rip, uint64_t rsp, uint64_t rax = 0) {
   Bytes d(336, 0);
   put<int32_t>(d, 0, signal);
@@ -270,32 +255,6 @@ namespace {
 
 using namespace triage_test;
 
-// A private temporary folder, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "triage-hostile-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
-  std::string write(const std::string& name, const Bytes& bytes) const {
-    std::string file = (path_ / name).string();
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(out.flush());
-    return file;
-  }
-
- private:
-  fs::path path_;
-};
-
 std::string describe(const Result<ProcessSnapshot>& result) {
   if (result.ok()) {
     std::string text = "snapshot with " + std::to_string(result->threads.size()) + " threads";
@@ -351,17 +310,10 @@ void set_phdr(CoreImage& core, int index, const Elf64_Phdr& value) {
 Elf64_Ehdr ehdr(const CoreImage& core) { return get<Elf64_Ehdr>(core.bytes, 0); }
 void set_ehdr(CoreImage& core, const Elf64_Ehdr& value) { put(core.bytes, 0, value); }
 
-Bytes random_bytes(uint32_t seed, size_t size) {
-  std::mt19937 generator(seed);
-  Bytes bytes(size);
-  for (auto& b : bytes) b = static_cast<unsigned char>(generator());
-  return bytes;
-}
-
 }  // namespace
 
 TEST_CASE("hostile: the generated minimal core loads", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   auto result = load(dir, "minimal.core", minimal_x86_64_core());
   INFO(describe(result));
   REQUIRE(result.ok());
@@ -391,12 +343,12 @@ TEST_CASE("hostile: the generated minimal core loads", "[hostile]") {
 }
 
 TEST_CASE("hostile: an empty file is not a core", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   require_error(load(dir, "empty.core", {}), {ErrorKind::kNotACore}, "empty.core");
 }
 
 TEST_CASE("hostile: random bytes are not a core", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   for (uint32_t seed : {1u, 2u, 3u, 42u, 1234u, 99991u}) {
     for (size_t size : {1u, 15u, 64u, 4096u, 65537u}) {
       INFO("seed " << seed << ", " << size << " bytes");
@@ -406,7 +358,7 @@ TEST_CASE("hostile: random bytes are not a core", "[hostile]") {
 }
 
 TEST_CASE("hostile: random bytes behind an ELF core header never crash", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   const Bytes header = minimal_x86_64_core();
   for (uint32_t seed = 100; seed < 164; ++seed) {
     INFO("seed " << seed);
@@ -418,7 +370,7 @@ TEST_CASE("hostile: random bytes behind an ELF core header never crash", "[hosti
 }
 
 TEST_CASE("hostile: text and other files are not cores", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   std::string text = "this is a text file, not a core dump\n";
   require_error(load(dir, "text.core", Bytes(text.begin(), text.end())), {ErrorKind::kNotACore}, "text.core");
   Bytes magic_only = {0x7f, 'E', 'L', 'F'};
@@ -426,7 +378,7 @@ TEST_CASE("hostile: text and other files are not cores", "[hostile]") {
 }
 
 TEST_CASE("hostile: an ELF executable or shared object is not a core", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   for (uint16_t type : {uint16_t{ET_EXEC}, uint16_t{ET_DYN}, uint16_t{ET_REL}, uint16_t{0x1234}}) {
     INFO("e_type " << type);
     auto result = load(dir, "program", build_core(default_notes(), EM_X86_64, type).bytes);
@@ -441,7 +393,7 @@ TEST_CASE("hostile: an ELF executable or shared object is not a core", "[hostile
 }
 
 TEST_CASE("hostile: a core truncated in its headers or notes is an error", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   CoreImage core = build_core(default_notes());
   size_t notes_end = core.notes_offset + core.notes_size;
   size_t cases = 0;
@@ -462,7 +414,7 @@ TEST_CASE("hostile: a core truncated in its headers or notes is an error", "[hos
 }
 
 TEST_CASE("hostile: a core truncated in its memory loads with a warning", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   CoreImage core = build_core(default_notes());
   size_t notes_end = core.notes_offset + core.notes_size;
   std::vector<size_t> cuts = {notes_end, core.load_offset, core.load_offset + 1,
@@ -484,7 +436,7 @@ TEST_CASE("hostile: a core truncated in its memory loads with a warning", "[host
 }
 
 TEST_CASE("hostile: e_phnum huge", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   for (uint16_t phnum : {uint16_t{0}, uint16_t{1000}, uint16_t{0xfffe}, uint16_t{PN_XNUM}}) {
     INFO("e_phnum " << phnum);
     CoreImage core = build_core(default_notes());
@@ -509,7 +461,7 @@ TEST_CASE("hostile: e_phnum huge", "[hostile]") {
 }
 
 TEST_CASE("hostile: e_phoff past the end of the file", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   for (uint64_t phoff : {uint64_t{0x100000}, uint64_t{0xffffffffffffff00ull}, ~uint64_t{0}}) {
     INFO("e_phoff " << phoff);
     CoreImage core = build_core(default_notes());
@@ -531,7 +483,7 @@ TEST_CASE("hostile: e_phoff past the end of the file", "[hostile]") {
 }
 
 TEST_CASE("hostile: PT_NOTE offset or size overflowing", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   const uint64_t huge = 0xffffffffffffff00ull;
   for (int field = 0; field < 2; ++field) {
     CoreImage core = build_core(default_notes());
@@ -553,7 +505,7 @@ TEST_CASE("hostile: PT_NOTE offset or size overflowing", "[hostile]") {
 }
 
 TEST_CASE("hostile: PT_LOAD offset or size overflowing", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   const uint64_t huge = 0xffffffffffffff00ull;
   struct Mutation {
     const char* name;
@@ -586,7 +538,7 @@ TEST_CASE("hostile: PT_LOAD offset or size overflowing", "[hostile]") {
 }
 
 TEST_CASE("hostile: notes with huge or misaligned sizes", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   for (size_t index : {0u, 2u, 4u}) {
     for (uint32_t namesz : {0xffffffffu, 0x7fffffffu, 0x10000u, 3u, 6u, 7u}) {
       INFO("note " << index << " n_namesz " << namesz);
@@ -608,7 +560,7 @@ TEST_CASE("hostile: notes with huge or misaligned sizes", "[hostile]") {
 }
 
 TEST_CASE("hostile: NT_PRSTATUS too small", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   for (size_t size : {0u, 4u, 36u, 111u, 112u, 327u}) {
     INFO("NT_PRSTATUS of " << size << " bytes");
     auto notes = default_notes();
@@ -626,7 +578,7 @@ TEST_CASE("hostile: NT_PRSTATUS too small", "[hostile]") {
 }
 
 TEST_CASE("hostile: other notes too small or garbage", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   for (size_t index = 1; index < default_notes().size(); ++index) {
     for (size_t size : {0u, 1u, 7u, 9u, 17u, 31u}) {
       INFO("note " << index << " cut to " << size << " bytes");
@@ -647,7 +599,7 @@ TEST_CASE("hostile: other notes too small or garbage", "[hostile]") {
 }
 
 TEST_CASE("hostile: NT_FILE with a huge count or missing names", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   auto with_file_note = [](Bytes desc) {
     auto notes = default_notes();
     notes[4].desc = std::move(desc);
@@ -700,7 +652,7 @@ TEST_CASE("hostile: NT_FILE with a huge count or missing names", "[hostile]") {
 }
 
 TEST_CASE("hostile: NT_AUXV of an odd size", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   for (size_t size : {1u, 7u, 15u, 17u, 23u, 63u}) {
     INFO("NT_AUXV of " << size << " bytes");
     auto notes = default_notes();
@@ -721,7 +673,7 @@ TEST_CASE("hostile: NT_AUXV of an odd size", "[hostile]") {
 }
 
 TEST_CASE("hostile: a core without threads", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   auto notes = default_notes();
   notes.erase(notes.begin());
   auto result = load(dir, "nothreads.core", build_core(notes).bytes);
@@ -737,7 +689,7 @@ TEST_CASE("hostile: a core without threads", "[hostile]") {
 }
 
 TEST_CASE("hostile: 100000 tiny notes", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   auto notes = default_notes();
   for (int i = 0; i < 100000; ++i) notes.push_back({static_cast<uint32_t>(0x1000 + i % 7), "CORE", Bytes(4, 0)});
   auto result = load(dir, "many.core", build_core(notes).bytes);
@@ -755,7 +707,7 @@ TEST_CASE("hostile: 100000 tiny notes", "[hostile]") {
 }
 
 TEST_CASE("hostile: more threads than the limit", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   auto notes = default_notes();
   for (int i = 0; i < 300; ++i) notes.push_back({NT_PRSTATUS, "CORE", prstatus(5000 + i, 0, kEntry, kStackTop)});
   Bytes bytes = build_core(notes).bytes;
@@ -776,7 +728,7 @@ TEST_CASE("hostile: more threads than the limit", "[hostile]") {
 }
 
 TEST_CASE("hostile: a big-endian core is unsupported", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   CoreImage core = build_core(default_notes());
   core.bytes[EI_DATA] = ELFDATA2MSB;
   // The header fields a big-endian reader looks at first, in its byte order.
@@ -804,7 +756,7 @@ TEST_CASE("hostile: a big-endian core is unsupported", "[hostile]") {
 }
 
 TEST_CASE("hostile: an unsupported machine", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   for (uint16_t machine : {uint16_t{EM_PPC64}, uint16_t{EM_SPARCV9}, uint16_t{EM_S390}, uint16_t{0}, uint16_t{0xffff}}) {
     INFO("e_machine " << machine);
     auto result = load(dir, "machine.core", build_core(default_notes(), machine).bytes);
@@ -814,7 +766,7 @@ TEST_CASE("hostile: an unsupported machine", "[hostile]") {
 }
 
 TEST_CASE("hostile: a 32-bit class with a 64-bit machine", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   CoreImage core = build_core(default_notes());
   core.bytes[EI_CLASS] = ELFCLASS32;
   require_error(load(dir, "class32.core", core.bytes), {ErrorKind::kUnsupported}, "class32.core");
@@ -831,14 +783,14 @@ TEST_CASE("hostile: a 32-bit class with a 64-bit machine", "[hostile]") {
 }
 
 TEST_CASE("hostile: a directory is an I/O error that says so", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   auto result = triage::load_elf_core(dir.path().string());
   require_error(result, {ErrorKind::kIo}, dir.path().string());
   if (!result.ok()) CHECK_THAT(result.error().message, Catch::Contains("directory"));
 }
 
 TEST_CASE("hostile: a FIFO or a device is an I/O error and never blocks", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   std::string fifo = (dir.path() / "a-fifo").string();
   REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
   // open(O_RDONLY) of a FIFO waits for a writer. If the reader blocks, this
@@ -867,7 +819,7 @@ TEST_CASE("hostile: a FIFO or a device is an I/O error and never blocks", "[host
 }
 
 TEST_CASE("hostile: a missing file is not found", "[hostile]") {
-  TempDir dir;
+  TempDir dir("triage-hostile");
   std::string missing = (dir.path() / "no-such.core").string();
   require_error(triage::load_elf_core(missing), {ErrorKind::kNotFound}, missing);
 }
@@ -877,7 +829,7 @@ TEST_CASE("hostile: an unreadable file is an I/O error", "[hostile]") {
     SUCCEED("skipped: root reads files whatever their mode");
     return;
   }
-  TempDir dir;
+  TempDir dir("triage-hostile");
   std::string file = dir.write("unreadable.core", minimal_x86_64_core());
   fs::permissions(file, fs::perms::none);
   require_error(triage::load_elf_core(file), {ErrorKind::kIo}, file);
@@ -918,7 +870,7 @@ TEST_CASE("hostile: cores that load are analysed without crashing", "[hostile]")
   auto rules = triage::load_rules(triage::default_rules_dir(), {});
   REQUIRE(rules.ok());
   triage::CoreAnalyzer analyzer(*rules, {});
-  TempDir dir;
+  TempDir dir("triage-hostile");
   auto analyse = [&](const std::string& name, const Bytes& bytes) -> std::optional<triage::report::Report> {
     auto snapshot = load(dir, name, bytes);
     INFO(name << ": " << describe(snapshot));
