@@ -148,7 +148,7 @@ TEST_CASE("source lines come from a separate debug file found with --debug-dir",
   CHECK(is_crash_line(report["CrashLine"], "debugdir.c", 3));
 }
 
-TEST_CASE("--sysroot takes the libraries from the sysroot", "[e2e][options]") {
+TEST_CASE("libraries are taken from the --sysroot folder", "[e2e][options]") {
   if (!core_pattern_is_plain()) return;
   CrashFixture crash("withsysroot", kCrash);
   auto plain = analyse("-f " + crash.core.string() + " -e " + crash.exe.string());
@@ -179,7 +179,7 @@ TEST_CASE("--sysroot takes the libraries from the sysroot", "[e2e][options]") {
   CHECK(warned);
 }
 
-TEST_CASE("-i analyses every core of a folder into OUTDIR, skipping other files", "[e2e][options]") {
+TEST_CASE("a folder given with -i is analysed into OUTDIR, skipping other files", "[e2e][options]") {
   if (!core_pattern_is_plain()) return;
   CrashFixture crash("batch", kCrash);
   fs::path cores = crash.dir / "cores";
