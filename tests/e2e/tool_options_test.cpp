@@ -201,3 +201,43 @@ TEST_CASE("a folder given with -i is analysed into OUTDIR, skipping other files"
     CHECK(fs::exists(out / ("core." + std::to_string(i) + ".txt")));
   }
 }
+
+TEST_CASE("without CFI, callers are found by the frame pointer, else by scanning the stack", "[e2e][unwind]") {
+  if (!core_pattern_is_plain()) return;
+  const char* source = R"(
+#include <stdlib.h>
+__attribute__((noinline)) void store(volatile int *p) { *p = 7; }
+__attribute__((noinline)) void middle(volatile int *p) { store(p); store(p + 1); }
+int main(int argc, char **argv) { middle((volatile int *)(long)(argc - 1)); return 0; }
+)";
+  auto frames_of = [](const nlohmann::json& report) {
+    std::vector<std::pair<std::string, std::string>> frames;  // function, found by
+    for (const auto& frame : report["Threads"][0]["Frames"]) frames.emplace_back(frame["Function"], frame["FoundBy"]);
+    return frames;
+  };
+  auto position = [](const auto& frames, const std::string& function) {
+    for (size_t i = 0; i < frames.size(); ++i)
+      if (frames[i].first == function) return static_cast<int>(i);
+    return -1;
+  };
+  SECTION("frame pointers") {
+    CrashFixture crash("nocfi-fp", source, "-g0 -O0 -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-omit-frame-pointer");
+    auto frames = frames_of(analyse("-f " + crash.core.string() + " -e " + crash.exe.string()));
+    INFO(frames.size());
+    REQUIRE(position(frames, "store") == 0);
+    REQUIRE(position(frames, "middle") == 1);
+    REQUIRE(position(frames, "main") == 2);
+    CHECK(frames[1].second == "fp");
+    CHECK(frames[2].second == "fp");
+  }
+  SECTION("no frame pointers either: a scan for return addresses") {
+    CrashFixture crash("nocfi-scan", source, "-g0 -O1 -fno-asynchronous-unwind-tables -fno-unwind-tables -fomit-frame-pointer");
+    auto frames = frames_of(analyse("-f " + crash.core.string() + " -e " + crash.exe.string()));
+    REQUIRE(position(frames, "store") == 0);
+    int middle = position(frames, "middle");
+    int main_at = position(frames, "main");
+    REQUIRE(middle > 0);
+    REQUIRE(main_at > middle);
+    CHECK(frames[middle].second == "scan");
+  }
+}
