@@ -35,7 +35,7 @@ std::optional<std::string> Memory::read_c_string(uint64_t address, size_t max_le
 }
 
 size_t BytesMemory::read_up_to(uint64_t address, std::span<std::byte> out) const {
-  if (address < base_ || address - base_ >= bytes_.size()) return 0;
+  if (out.empty() || address < base_ || address - base_ >= bytes_.size()) return 0;
   size_t offset = address - base_;
   size_t count = std::min(out.size(), bytes_.size() - offset);
   std::memcpy(out.data(), bytes_.data() + offset, count);

@@ -74,7 +74,9 @@ std::optional<ElfImageInfo> read_elf_image(const Memory& memory, uint64_t base) 
     }
     segment.executable = (flags & PF_X) != 0;
     if (type == PT_LOAD) info.loads.push_back(segment);
-    if (type == PT_NOTE && segment.filesz <= kMaxNoteBytes) note_ranges.emplace_back(segment.offset, segment.filesz);
+    // An empty PT_NOTE holds no build-id (and an empty read would memcpy from null).
+    if (type == PT_NOTE && segment.filesz > 0 && segment.filesz <= kMaxNoteBytes)
+      note_ranges.emplace_back(segment.offset, segment.filesz);
   }
   for (auto [offset, size] : note_ranges) {
     std::vector<std::byte> notes(size);
