@@ -28,6 +28,7 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "../support/test_files.h"
 
@@ -421,4 +422,29 @@ TEST_CASE("bad input: a core whose strings are not UTF-8", "[e2e][bad-input]") {
     CHECK(run.exit_code == kExitOk);
     CHECK(fs::exists(report));
   }
+}
+
+TEST_CASE("bad input: thousands of threads with deep stacks stay within a frame budget", "[e2e][bad-input]") {
+  // 1,000 threads sharing one 2,100-frame frame-pointer chain: a 412 KiB core
+  // that, unbounded, made a 632 MB report in 16 s and 3.9 GB of memory.
+  TempDir dir("triage-bad-input");
+  std::string core = dir.file("threads.core");
+  std::string script = std::string(TRIAGE_TEST_DATA_DIR) + "/hostile/make-deep-threads-core.py";
+  REQUIRE(std::system(("python3 " + script + " 1000 " + core).c_str()) == 0);
+  std::string report_path = dir.file("threads.casrep");
+  Run run = run_tool({"-f", core, "-o", report_path}, dir);
+  INFO(run.describe());
+  REQUIRE_FALSE(run.timed_out);
+  REQUIRE_FALSE(run.signaled);
+  REQUIRE(run.exit_code == kExitOk);
+  REQUIRE(fs::file_size(report_path) < 16u << 20);
+  auto report = nlohmann::json::parse(read_file(report_path));
+  REQUIRE(report["Threads"].size() == 1000);
+  size_t frames = 0;
+  for (const auto& thread : report["Threads"]) frames += thread["Frames"].size();
+  CHECK(frames <= 20000 + 1000);
+  CHECK(report["Threads"][0]["Frames"].size() == 2000);  // the crashing thread keeps its full depth
+  bool told = false;
+  for (const auto& warning : report["Warnings"]) told |= warning.get<std::string>().find("frame budget") != std::string::npos;
+  CHECK(told);
 }

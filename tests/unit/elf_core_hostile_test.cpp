@@ -934,7 +934,20 @@ TEST_CASE("hostile: cores that load are analysed without crashing", "[hostile]")
       Bytes damaged = image;
       std::mt19937 generator(seed);
       size_t changes = seed == 0 ? 0 : 1u << (seed % 8);
-      for (size_t i = 0; i < changes; ++i) damaged[generator() % damaged.size()] = static_cast<unsigned char>(generator());
+      if (seed > 1)
+        for (size_t i = 0; i < changes; ++i) damaged[generator() % damaged.size()] = static_cast<unsigned char>(generator());
+      if (seed == 1) {
+        // Found by the fuzzer: an empty PT_NOTE in an in-core image made
+        // read_elf_image() memcpy from a null pointer (UBSan: nonnull).
+        auto image_header = get<Elf64_Ehdr>(damaged, 0);
+        for (size_t i = 0; i < image_header.e_phnum; ++i) {
+          size_t at = image_header.e_phoff + i * sizeof(Elf64_Phdr);
+          if (at + sizeof(Elf64_Phdr) > damaged.size()) break;
+          auto header = get<Elf64_Phdr>(damaged, at);
+          if (header.p_type == PT_NOTE) header.p_filesz = 0;
+          put(damaged, at, header);
+        }
+      }
       std::copy(damaged.begin(), damaged.end(),
                 core.bytes.begin() + static_cast<std::ptrdiff_t>(core.load_offset + (vdso_base - kLoadBase)));
       auto report = analyse("vdso.core", core.bytes);

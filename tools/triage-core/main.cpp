@@ -35,8 +35,9 @@ Usage:
 
 Exit codes:
   0  every core was analysed and every report written
-  1  a core could not be analysed (not a core, truncated, malformed); the
-     others in a batch are still written
+  1  a core could not be analysed (not a core, malformed, cut short in its
+     headers or notes); the others in a batch are still written. A core cut
+     short in its memory is analysed, with a warning
   2  bad options
   3  the rules (classes, frame filters) did not load
   4  a report could not be written
@@ -177,7 +178,7 @@ int main(int argc, char** argv) {
       ("debug-dir", po::value(&options.debug_dirs), "a folder of separate debug files (repeatable)")
       ("rules", po::value(&options.rules), "a rules file of your own: classes, frame filters (repeatable)")
       ("rules-dir", po::value(&options.rules_dir), "the folder of built-in rules (default: installed ones)")
-      ("max-frames", po::value(&options.max_frames), "frames unwound per thread at most (default 2000)")
+      ("max-frames", po::value(&options.max_frames), "frames unwound for the crashing thread at most (default 2000; other threads 256)")
       ("system-sources", po::bool_switch(&options.system_sources),
        "source lines for runtime libraries (libc, libstdc++, ...) too; slower");
 

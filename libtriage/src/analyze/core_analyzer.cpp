@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
@@ -134,9 +135,15 @@ report::Report CoreAnalyzer::analyze(const ProcessSnapshot& snapshot, const std:
 
   // Unwind and symbolize every thread; the crashing one is first.
   std::vector<std::vector<Frame>> stacks;
+  size_t budget = options_.frame_budget;
+  size_t threads_cut = 0;
   for (size_t i = 0; i < snapshot.threads.size(); ++i) {
     const ThreadSnapshot& thread = snapshot.threads[i];
-    ThreadStack stack = unwind_thread(thread, snapshot, space, options_.unwind);
+    UnwindLimits limits = options_.unwind;
+    if (i > 0) limits.max_frames = std::max<size_t>(1, std::min(options_.max_frames_other_threads, budget));
+    if (i > 0 && budget == 0) ++threads_cut;
+    ThreadStack stack = unwind_thread(thread, snapshot, space, limits);
+    budget -= std::min(budget, stack.frames.size());
     std::vector<Frame> frames = space.symbolize(stack.frames);
     report::Thread out;
     out.tid = thread.tid;
@@ -151,6 +158,10 @@ report::Report CoreAnalyzer::analyze(const ProcessSnapshot& snapshot, const std:
     report.threads.push_back(std::move(out));
     stacks.push_back(std::move(frames));
   }
+  if (threads_cut > 0)
+    report.warnings.push_back(std::to_string(threads_cut) + " of " + std::to_string(snapshot.threads.size()) +
+                              " threads show only their innermost frame: the core's frame budget of " +
+                              std::to_string(options_.frame_budget) + " frames was spent");
   const std::vector<Frame>& crashing = stacks.front();
   report.abort_message = read_abort_message(space, snapshot.arch->word_size);
 

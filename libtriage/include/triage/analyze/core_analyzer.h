@@ -20,7 +20,12 @@ namespace triage {
 struct AnalysisOptions {
   std::string executable;  // -e: the crashed program, when not where the core says
   ModuleSearch search;     // --sysroot, --debug-dir
-  UnwindLimits unwind;
+  UnwindLimits unwind;     // for the crashing thread
+  // The other threads matter less and a hostile core can hold thousands of
+  // them: each gets at most this many frames, and all threads together at
+  // most frame_budget; past it, a thread keeps only its registers' frame.
+  size_t max_frames_other_threads = 256;
+  size_t frame_budget = 20000;
   size_t disassembly_count = 16;
   int source_context = 5;  // lines shown each side of the crash line
   // Line tables and inlined frames for the runtime libraries the frame
