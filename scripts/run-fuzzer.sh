@@ -63,4 +63,4 @@ if [ "$status" -ne 0 ] || [ "$after" -gt "$before" ]; then
   ls -t "$artifacts" | head -n 20 >&2
   exit 1
 fi
-echo "run-fuzzer.sh: no crash in $seconds s"
+echo "run-fuzzer.sh: no crash (at most $seconds s${FUZZ_ARGS:+, $FUZZ_ARGS})"
