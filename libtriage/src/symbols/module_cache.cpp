@@ -4,11 +4,13 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <set>
+#include <cstdio>
 #include <cstring>
 
 namespace triage {
@@ -18,6 +20,8 @@ namespace triage {
 struct DwflCallbacksHolder {
   Dwfl_Callbacks callbacks{};
   char* debuginfo_path = nullptr;
+  // Folders searched for a .gnu_debuglink file besides the module's own.
+  std::vector<std::string> debuglink_dirs;
 };
 
 namespace {
@@ -72,6 +76,53 @@ SourcePoint call_site(Dwarf_Die* inlined, Dwarf_Die* cu) {
   if (dwarf_attr(inlined, DW_AT_call_column, &attr) && dwarf_formudata(&attr, &value) == 0)
     point.column = static_cast<int>(value);
   return point;
+}
+
+// Finds a module's separate debug file: by build-id under each folder of
+// the debuginfo path (libdwfl's own lookup), else by its .gnu_debuglink name
+// next to the file, in .debug/ beside it and in the debug folders (as
+// DIR/NAME and DIR/<file's folder>/NAME), accepted only if its build-id
+// matches. Unlike dwfl_standard_find_debuginfo this never asks debuginfod:
+// no network, and no dlopen of its client (which cost more than a whole
+// analysis) for every module without local debug information.
+int find_debuginfo(Dwfl_Module* module, void** userdata, const char* module_name, Dwarf_Addr base,
+                   const char* file_name, const char* debuglink_file, GElf_Word debuglink_crc,
+                   char** debuginfo_file_name) {
+  int fd = dwfl_build_id_find_debuginfo(module, userdata, module_name, base, file_name, debuglink_file,
+                                        debuglink_crc, debuginfo_file_name);
+  if (fd >= 0 || !debuglink_file || !file_name || !userdata || !*userdata) return fd;
+  const auto* holder = static_cast<const DwflCallbacksHolder*>(*userdata);
+  std::string folder = file_name;
+  folder.erase(folder.find_last_of('/') + 1);  // "/usr/lib/x/" or "" for a bare name
+  std::vector<std::string> candidates = {folder + debuglink_file, folder + ".debug/" + debuglink_file};
+  for (const std::string& dir : holder->debuglink_dirs) {
+    candidates.push_back(dir + "/" + debuglink_file);
+    if (!folder.empty() && folder[0] == '/') candidates.push_back(dir + folder + debuglink_file);
+  }
+  const unsigned char* wanted = nullptr;
+  GElf_Addr vaddr;
+  int wanted_length = dwfl_module_build_id(module, &wanted, &vaddr);
+  for (const std::string& candidate : candidates) {
+    if (candidate == file_name) continue;  // the debuglink names the file itself
+    auto mapped = MappedFile::open(candidate);
+    if (!mapped) continue;
+    auto image = read_elf_image(BytesMemory((*mapped)->bytes()), 0);
+    if (!image) continue;
+    if (wanted_length > 0) {
+      std::string hex;
+      for (int i = 0; i < wanted_length; ++i) {
+        char byte[3];
+        std::snprintf(byte, sizeof byte, "%02x", wanted[i]);
+        hex += byte;
+      }
+      if (!image->build_id.empty() && image->build_id != hex) continue;
+    }
+    fd = open(candidate.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    if (debuginfo_file_name) *debuginfo_file_name = strdup(candidate.c_str());
+    return fd;
+  }
+  return -1;
 }
 
 std::string file_identity(const struct stat& st) {
@@ -264,9 +315,12 @@ std::shared_ptr<ModuleFile> ModuleCache::load(const std::string& path, std::shar
   if (!search_.sysroot.empty()) debug_path += ":" + search_.sysroot + "/usr/lib/debug";
   debug_path += ":/usr/lib/debug";
   module->callbacks_->debuginfo_path = strdup(debug_path.c_str());
+  module->callbacks_->debuglink_dirs = search_.debug_dirs;
+  if (!search_.sysroot.empty()) module->callbacks_->debuglink_dirs.push_back(search_.sysroot + "/usr/lib/debug");
+  module->callbacks_->debuglink_dirs.push_back("/usr/lib/debug");
   Dwfl_Callbacks& callbacks = module->callbacks_->callbacks;
   callbacks.find_elf = dwfl_build_id_find_elf;
-  callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  callbacks.find_debuginfo = find_debuginfo;
   callbacks.section_address = dwfl_offline_section_address;
   callbacks.debuginfo_path = &module->callbacks_->debuginfo_path;
   module->dwfl_ = dwfl_begin(&callbacks);
@@ -277,6 +331,10 @@ std::shared_ptr<ModuleFile> ModuleCache::load(const std::string& path, std::shar
   fd = -1;  // consumed by libdwfl
   dwfl_report_end(module->dwfl_, nullptr, nullptr);
   if (!module->module_) return fail(path + ": libdwfl cannot load it: " + dwfl_errmsg(-1));
+  // find_debuginfo() reaches the search folders through the module's userdata.
+  void** userdata = nullptr;
+  dwfl_module_info(module->module_, &userdata, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+  if (userdata) *userdata = module->callbacks_.get();
 
   return module;
 }
