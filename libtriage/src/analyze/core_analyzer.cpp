@@ -134,7 +134,7 @@ report::Report CoreAnalyzer::analyze(const ProcessSnapshot& snapshot, const std:
   AddressSpace space(snapshot, *cache_, options_.executable, wants_source, report.warnings);
 
   // Unwind and symbolize every thread; the crashing one is first.
-  std::vector<std::vector<Frame>> stacks;
+  std::vector<Frame> crashing;
   size_t budget = options_.frame_budget;
   size_t threads_cut = 0;
   for (size_t i = 0; i < snapshot.threads.size(); ++i) {
@@ -156,13 +156,12 @@ report::Report CoreAnalyzer::analyze(const ProcessSnapshot& snapshot, const std:
     if (i == 0 && !stack.stop_reason.empty())
       report.warnings.push_back("unwinding the crashing thread stopped early: " + stack.stop_reason);
     report.threads.push_back(std::move(out));
-    stacks.push_back(std::move(frames));
+    if (i == 0) crashing = std::move(frames);
   }
   if (threads_cut > 0)
     report.warnings.push_back(std::to_string(threads_cut) + " of " + std::to_string(snapshot.threads.size()) +
                               " threads show only their innermost frame: the core's frame budget of " +
                               std::to_string(options_.frame_budget) + " frames was spent");
-  const std::vector<Frame>& crashing = stacks.front();
   report.abort_message = read_abort_message(space, snapshot.arch->word_size);
 
   Classification classification =
