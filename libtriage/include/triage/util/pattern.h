@@ -1,7 +1,10 @@
-// A compiled POSIX extended regular expression (glibc's regcomp), matched
-// anywhere in a string. Chosen over std::regex because rules are compiled on
-// every run of a tool, and glibc compiles about 50 times faster. Copies
-// share the compiled form, which regexec only reads (safe across threads).
+// A POSIX extended regular expression, matched anywhere in a string.
+// Expressions that are only a literal, perhaps anchored ("^__libc_",
+// "^raise$", "\.so$"), are matched as strings; the rest are compiled with
+// glibc's regcomp. Rules are compiled on every run of a tool, so this is
+// most of their start-up cost (std::regex compiles about 50 times slower
+// still). Copies share the compiled form, which regexec only reads (safe
+// across threads).
 #pragma once
 
 #include <regex.h>
@@ -17,15 +20,17 @@ class Pattern {
   // The pattern, or nullopt with the reason in `why`.
   static std::optional<Pattern> compile(const std::string& expression, std::string* why);
 
-  bool search(const std::string& text) const { return regexec(regex_.get(), text.c_str(), 0, nullptr, 0) == 0; }
+  bool search(const std::string& text) const;
   const std::string& expression() const { return expression_; }
 
  private:
-  Pattern(std::string expression, std::shared_ptr<regex_t> regex)
-      : expression_(std::move(expression)), regex_(std::move(regex)) {}
+  Pattern() = default;
 
   std::string expression_;
-  std::shared_ptr<regex_t> regex_;
+  std::shared_ptr<regex_t> regex_;  // null for a literal
+  std::string literal_;
+  bool anchored_start_ = false;
+  bool anchored_end_ = false;
 };
 
 }  // namespace triage
