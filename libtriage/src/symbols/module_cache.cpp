@@ -167,8 +167,16 @@ std::vector<SymbolLocation> ModuleFile::lookup(uint64_t address, bool with_sourc
 
   Dwarf_Addr bias = 0;
   Dwarf_Die* cu = dwfl_module_addrdie(module_, address, &bias);
+  // dwarf_getscopes finds the innermost scope, but past an inlined call it
+  // goes on with the inlined function's abstract definition; the chain of
+  // concrete scopes that holds the nested inlined calls is its DIE's parents.
+  Dwarf_Die* innermost = nullptr;
   Dwarf_Die* scopes = nullptr;
-  int count = cu ? dwarf_getscopes(cu, address - bias, &scopes) : 0;
+  int count = 0;
+  if (cu && dwarf_getscopes(cu, address - bias, &innermost) > 0) {
+    count = dwarf_getscopes_die(&innermost[0], &scopes);
+  }
+  std::free(innermost);
   for (int i = 0; i < count; ++i) {
     int tag = dwarf_tag(&scopes[i]);
     if (tag == DW_TAG_inlined_subroutine) {
