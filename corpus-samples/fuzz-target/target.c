@@ -1,6 +1,7 @@
 /* tscene: reads a "tiny scene" file, the sample fuzz target of the corpus.
  *
- * Usage: target FILE
+ * Usage: target [FILE]
+ *   Reads the scene from FILE, or from stdin when FILE is "-" or missing.
  *
  * File format (all integers little-endian):
  *   magic   "TSC1"
@@ -16,6 +17,12 @@
  *   'R' grid       u16 cells, u16 columns: lays cells out in rows
  *   'P' palette    u8 count, then count 3-byte colours
  *   'M' material   u8 palette index
+ *   'S' sprite     u8 layer, u8 frames, u8 anchor (0: none, else the 1-based
+ *                  number of an earlier sprite), i8 x
+ *   'X' text       u8 font, then the text
+ *   'B' button     u16 x, u16 y, u8 font, then the label
+ *   'H' hint       u8 delay, u8 font, then the text
+ *   'W' wait       u8 frames: waits until the renderer has drawn them
  *
  * The parser has deliberate bugs, each reachable from the input bytes:
  *   1. 'M' before any 'P' reads through the NULL palette pointer.
@@ -30,6 +37,18 @@
  *      of the node after the last one, which is NULL.
  *   6. 'R' divides by the column count, which may be 0.
  *   7. 'P' with more than 16 colours fails an internal check and aborts.
+ *   Bugs 8, 9 and 10 are three bugs of one function, add_sprite ('S'),
+ *   each on its own line and each reachable alone:
+ *   8. 'S' divides the frame time by the frame count, which may be 0.
+ *   9. 'S' stores the sprite into its layer, but only layers 0 and 1 exist:
+ *      layers 2 and 3 are NULL.
+ *   10. 'S' reads the anchor sprite's position, but the anchor number is not
+ *      checked against the sprites made so far: a later one is NULL.
+ *   11. One bug, three callers: text_width reads the font's metrics, but
+ *      only font 0 exists, fonts 1..3 are NULL. draw_text ('X'),
+ *      draw_button ('B') and draw_hint ('H') call it.
+ *   12. 'W' with a frame count above 0 waits forever, as nothing draws
+ *      frames: a hang, for timeout tests.
  */
 #include <fcntl.h>
 #include <stddef.h>
@@ -52,6 +71,11 @@
 #define TITLE_SIZE 24
 #define MAX_COLORS 16
 #define N_HANDLERS 4
+#define N_LAYERS 4
+#define MAX_SPRITES 8
+#define SPRITE_TICKS 240
+#define N_FONTS 4
+#define BUTTON_PADDING 6
 
 struct log {
     char *cursor;
@@ -64,6 +88,22 @@ struct palette {
     unsigned char rgb[MAX_COLORS][3];
 };
 
+struct sprite {
+    int x;
+    unsigned ticks_per_frame;
+};
+
+struct layer {
+    struct sprite *slots[MAX_SPRITES];
+};
+
+struct font {
+    unsigned height;
+    unsigned advance;
+};
+
+static const struct font builtin_font = { 12, 7 };
+
 struct scene;
 typedef int (*event_handler)(struct scene *s);
 
@@ -75,6 +115,11 @@ struct scene {
     unsigned char user[64];    /* right after handlers[] */
     unsigned events;
     long checksum;
+    struct layer *layers[N_LAYERS];      /* only layers 0 and 1 exist */
+    struct sprite *sprites[MAX_SPRITES]; /* the first n_sprites are set */
+    unsigned n_sprites;
+    const struct font *fonts[N_FONTS];   /* only font 0 exists */
+    volatile unsigned frames_drawn;      /* nothing draws: stays 0 */
 };
 
 struct node {
@@ -106,12 +151,19 @@ static struct scene *scene_new(void)
     s->handlers[1] = on_draw;
     s->handlers[2] = on_resize;
     s->handlers[3] = on_close;
+    s->layers[0] = calloc(1, sizeof *s->layers[0]);
+    s->layers[1] = calloc(1, sizeof *s->layers[1]);
+    s->fonts[0] = &builtin_font;
     strcpy(s->title, "untitled");
     return s;
 }
 
 static void scene_free(struct scene *s)
 {
+    for (unsigned i = 0; i < s->n_sprites; i++)
+        free(s->sprites[i]);
+    for (unsigned i = 0; i < N_LAYERS; i++)
+        free(s->layers[i]);
     free(s->palette);
     free(s->log);
     free(s->title);
@@ -215,6 +267,68 @@ static unsigned material_color(const struct scene *s, unsigned index)
     return (unsigned)pal->rgb[i][0] << 16 | (unsigned)pal->rgb[i][1] << 8 | pal->rgb[i][2];
 }
 
+/* Bugs 8, 9 and 10: three bugs in one function. */
+static long add_sprite(struct scene *s, const unsigned char *p, unsigned len)
+{
+    if (len < 4 || s->n_sprites >= MAX_SPRITES)
+        return 0;
+    struct sprite *sp = calloc(1, sizeof *sp);
+    sp->x = (signed char)p[3];
+    sp->ticks_per_frame = SPRITE_TICKS / p[1];
+    struct layer *layer = s->layers[p[0] % N_LAYERS];
+    layer->slots[s->n_sprites] = sp;
+    if (p[2] != 0) {
+        const struct sprite *anchor = s->sprites[(p[2] - 1u) % MAX_SPRITES];
+        sp->x += anchor->x;
+    }
+    s->sprites[s->n_sprites++] = sp;
+    return sp->x + (long)sp->ticks_per_frame;
+}
+
+/* Bug 11: s->fonts[font] may be NULL. One bug, three callers. */
+static __attribute__((noinline)) unsigned text_width(const struct scene *s, unsigned font,
+                                                     unsigned chars)
+{
+    const struct font *f = s->fonts[font % N_FONTS];
+    return f->advance * chars;
+}
+
+static __attribute__((noinline)) long draw_text(struct scene *s, const unsigned char *p,
+                                                unsigned len)
+{
+    if (len < 1)
+        return 0;
+    unsigned width = text_width(s, p[0], len - 1);
+    return (long)width + 1;
+}
+
+static __attribute__((noinline)) long draw_button(struct scene *s, const unsigned char *p,
+                                                  unsigned len)
+{
+    if (len < 5)
+        return 0;
+    unsigned x = get_u16(p), y = get_u16(p + 2);
+    unsigned width = text_width(s, p[4], len - 5) + 2 * BUTTON_PADDING;
+    return (long)x * y + width;
+}
+
+static __attribute__((noinline)) long draw_hint(struct scene *s, const unsigned char *p,
+                                                unsigned len)
+{
+    if (len < 2)
+        return 0;
+    unsigned delay = p[0];
+    unsigned width = text_width(s, p[1], len - 2);
+    return (long)delay * 1000 + width;
+}
+
+/* Bug 12: nothing ever draws a frame. */
+static void wait_frames(const struct scene *s, unsigned frames)
+{
+    while (s->frames_drawn < frames)
+        continue;
+}
+
 static int parse(struct scene *s, const unsigned char *data, size_t size)
 {
     if (size < 4 || memcmp(data, "TSC1", 4) != 0)
@@ -263,6 +377,22 @@ static int parse(struct scene *s, const unsigned char *data, size_t size)
             if (len >= 1)
                 s->checksum += material_color(s, p[0]);
             break;
+        case 'S':
+            s->checksum += add_sprite(s, p, len);
+            break;
+        case 'X':
+            s->checksum += draw_text(s, p, len);
+            break;
+        case 'B':
+            s->checksum += draw_button(s, p, len);
+            break;
+        case 'H':
+            s->checksum += draw_hint(s, p, len);
+            break;
+        case 'W':
+            if (len >= 1)
+                wait_frames(s, p[0]);
+            break;
         default:
             return -1;
         }
@@ -272,24 +402,27 @@ static int parse(struct scene *s, const unsigned char *data, size_t size)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s FILE\n", argv[0]);
+    if (argc > 2) {
+        fprintf(stderr, "usage: %s [FILE]   (no FILE or -: read stdin)\n", argv[0]);
         return 2;
     }
-    int fd = open(argv[1], O_RDONLY);
+    const char *name = argc == 2 ? argv[1] : "-";
+    int from_stdin = strcmp(name, "-") == 0;
+    int fd = from_stdin ? STDIN_FILENO : open(name, O_RDONLY);
     if (fd < 0) {
-        perror(argv[1]);
+        perror(name);
         return 2;
     }
     size_t size = 0;
     ssize_t n;
     while (size < sizeof input && (n = read(fd, input + size, sizeof input - size)) > 0)
         size += (size_t)n;
-    close(fd);
+    if (!from_stdin)
+        close(fd);
 
     struct scene *s = scene_new();
     int rc = parse(s, input, size);
-    printf("%s: %s, title '%s', %u events, checksum %ld\n", argv[1],
+    printf("%s: %s, title '%s', %u events, checksum %ld\n", name,
            rc == 0 ? "ok" : "malformed", s->title, s->events, s->checksum);
     scene_free(s);
     return rc == 0 ? 0 : 1;
