@@ -33,8 +33,9 @@ static_assert(kBuiltinClasses.size() == static_cast<size_t>(CrashClass::kBadSysc
 constexpr std::array<std::string_view, 3> kTypes = {"EXPLOITABLE", "PROBABLY_EXPLOITABLE",
                                                     "NOT_EXPLOITABLE"};
 
-constexpr std::array<std::string_view, 7> kEntryFields = {
-    "name", "type", "description", "explanation", "stack_functions", "abort_messages", "signals"};
+constexpr std::array<std::string_view, 8> kEntryFields = {
+    "name",           "type",           "family",  "description", "explanation",
+    "stack_functions", "abort_messages", "signals"};
 
 bool is_type(std::string_view type) {
   for (std::string_view known : kTypes) {
@@ -57,7 +58,7 @@ std::string parse_entry(const nlohmann::json& entry, ClassInfo& info) {
   for (const auto& item : entry.items()) {
     if (!is_entry_field(item.key())) {
       return "has an unknown field \"" + item.key() +
-             "\" (known: name, type, description, explanation, stack_functions, abort_messages, signals)";
+             "\" (known: name, type, family, description, explanation, stack_functions, abort_messages, signals)";
     }
   }
   auto name = entry.find("name");
@@ -72,12 +73,15 @@ std::string parse_entry(const nlohmann::json& entry, ClassInfo& info) {
     return "needs a \"type\" of EXPLOITABLE, PROBABLY_EXPLOITABLE or NOT_EXPLOITABLE, got " + got;
   }
   info.type = type->get<std::string>();
-  for (const char* field : {"description", "explanation"}) {
+  info.family = info.name;
+  for (auto [field, out] : {std::pair{"family", &info.family}, std::pair{"description", &info.description},
+                            std::pair{"explanation", &info.explanation}}) {
     auto text = entry.find(field);
     if (text == entry.end()) continue;
     if (!text->is_string()) return std::string("field \"") + field + "\" must be a string";
-    (field[0] == 'd' ? info.description : info.explanation) = text->get<std::string>();
+    *out = text->get<std::string>();
   }
+  if (info.family.empty()) return "field \"family\" must not be empty";
   if (auto functions = entry.find("stack_functions"); functions != entry.end()) {
     if (!functions->is_array()) return "field \"stack_functions\" must be an array of strings";
     for (const auto& function : *functions) {
@@ -229,6 +233,11 @@ const ClassInfo* ClassTable::find(std::string_view name) const {
     if (info.name == name) return &info;
   }
   return nullptr;
+}
+
+std::string ClassTable::family_of(std::string_view name) const {
+  const ClassInfo* info = find(name);
+  return info ? info->family : std::string(name);
 }
 
 std::vector<const ClassInfo*> ClassTable::stack_rules() const {

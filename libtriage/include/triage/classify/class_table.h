@@ -35,6 +35,10 @@ std::string_view class_name(CrashClass crash_class);
 struct ClassInfo {
   std::string name;
   std::string type;  // EXPLOITABLE, PROBABLY_EXPLOITABLE, NOT_EXPLOITABLE
+  // Classes that differ only in what the faulting operand held (DestAv,
+  // DestAvNearNull, DestAvTainted) share a family; clustering never mixes
+  // families. Defaults to the name.
+  std::string family;
   std::string description;
   std::string explanation;
   // A stack rule: the class applies when one of these functions (exact
@@ -51,8 +55,8 @@ struct ClassInfo {
 
 class ClassTable {
  public:
-  // Loads a table: {"classes": [ {name, type, description, explanation,
-  // stack_functions?, signals?}, ... ]}. Entries of a later call replace
+  // Loads a table: {"classes": [ {name, type, family?, description,
+  // explanation, stack_functions?, signals?}, ... ]}. Entries of a later call replace
   // those of the same name; every built-in class must be present once all
   // are loaded (validate()).
   Result<bool> add_json(const nlohmann::json& rules, const std::string& origin);
@@ -60,6 +64,8 @@ class ClassTable {
 
   const ClassInfo& info(CrashClass crash_class) const;
   const ClassInfo* find(std::string_view name) const;
+  // The family of a class name; a name not in the table is its own family.
+  std::string family_of(std::string_view name) const;
   // Classes with stack rules (functions or abort messages), in load order
   // (built-ins first).
   std::vector<const ClassInfo*> stack_rules() const;
