@@ -68,11 +68,12 @@ Result<bool> FrameFilter::add_json(const nlohmann::json& rules, const std::strin
 }
 
 bool FrameFilter::skips(const Frame& frame) const {
-  if (!frame.function.empty() &&
-      any_match(functions_, function_without_parameters(frame.function))) {
-    return true;
-  }
-  return any_match(files_, frame.file) || any_match(modules_, frame.module);
+  return skips(function_without_parameters(frame.function), frame.file, frame.module);
+}
+
+bool FrameFilter::skips(const std::string& function, const std::string& file,
+                        const std::string& module) const {
+  return any_match(functions_, function) || any_match(files_, file) || any_match(modules_, module);
 }
 
 const Frame* first_kept_frame(const std::vector<Frame>& frames, const FrameFilter& filter) {

@@ -23,6 +23,8 @@ class FrameFilter {
   Result<bool> add_json(const nlohmann::json& rules, const std::string& origin);
 
   bool skips(const Frame& frame) const;
+  // The same test on names: `function` without its parameter list.
+  bool skips(const std::string& function, const std::string& file, const std::string& module) const;
 
  private:
   std::vector<Pattern> functions_;

@@ -1,0 +1,132 @@
+// triage-cluster: folders of .casrep reports -> clusters of crashes, one per
+// bug, with summaries. Parses options, calls libtriage, prints, exits. See
+// docs/triage-cluster.md.
+#include <filesystem>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+
+#include "triage/analyze/rules.h"
+#include "triage/cluster/cluster_output.h"
+#include "triage/cluster/clustering.h"
+
+namespace fs = std::filesystem;
+namespace po = boost::program_options;
+using namespace triage;
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitUnreadable = 1;  // some reports could not be read (see OUT/clerr), or none found
+constexpr int kExitUsage = 2;
+constexpr int kExitRules = 3;
+constexpr int kExitOutput = 4;
+
+constexpr const char* kUsage = R"(triage-cluster: group crash reports into clusters, one per bug
+
+Usage:
+  triage-cluster -i DIR [-i DIR ...] -o OUT [-j N] [--estimate]
+  triage-cluster -i NEW_DIR -o OUT --join OLD_OUT     (OUT may be OLD_OUT itself)
+
+Reads every .casrep under the folders (ours and CASR's), groups them by class
+family and crash site, then by the similarity of their callers, and writes
+OUT/clN/ (one report per distinct stack of cluster N), OUT/summary.txt and
+OUT/summary.json (every cluster with all its member reports).
+
+Exit codes:
+  0  every report was read and clustered
+  1  some reports could not be read (they are in OUT/clerr with the reason;
+     the rest are clustered), or there were no reports at all
+  2  bad options
+  3  the rules (classes, frame filters) did not load
+  4  the output could not be written
+
+Options)";
+
+struct Options {
+  std::vector<std::string> inputs, rules;
+  std::string output, join, rules_dir;
+  size_t jobs = 0;
+  bool estimate = false;
+  double threshold = ClusterParameters{}.threshold;
+};
+
+int fail(int code, const std::string& message) {
+  std::cerr << "triage-cluster: " << message << "\n";
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  po::options_description description(kUsage);
+  description.add_options()
+      ("help,h", "show this help")
+      ("version", "print the version")
+      ("input,i", po::value(&options.inputs), "a folder of .casrep reports, searched recursively (repeatable)")
+      ("output,o", po::value(&options.output), "the output folder: new or empty, or the --join folder")
+      ("jobs,j", po::value(&options.jobs), "reports read at once (default: one per CPU)")
+      ("join", po::value(&options.join), "an earlier output: its clusters keep their numbers, new reports join them")
+      ("estimate", po::bool_switch(&options.estimate), "print the clustering's quality (mean silhouette)")
+      ("threshold", po::value(&options.threshold),
+       "least caller similarity (0..1) for a crash to join a cluster (default 0.3)")
+      ("rules", po::value(&options.rules), "a rules file of your own: classes, frame filters (repeatable)")
+      ("rules-dir", po::value(&options.rules_dir), "the folder of built-in rules (default: installed ones)");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, description), vm);
+    po::notify(vm);
+  } catch (const po::error& error) {
+    return fail(kExitUsage, std::string(error.what()) + " (see triage-cluster --help)");
+  }
+  if (vm.count("help")) {
+    std::cout << description << "\n";
+    return kExitOk;
+  }
+  if (vm.count("version")) {
+    std::cout << "triage-cluster " << TRIAGE_VERSION << "\n";
+    return kExitOk;
+  }
+  if (options.inputs.empty()) return fail(kExitUsage, "give at least one -i DIR (see triage-cluster --help)");
+  if (options.output.empty()) return fail(kExitUsage, "give -o OUT (see triage-cluster --help)");
+  if (!(options.threshold >= 0.0 && options.threshold <= 1.0)) {
+    return fail(kExitUsage, "--threshold is a similarity from 0 to 1");
+  }
+
+  auto rules = load_rules(options.rules_dir.empty() ? default_rules_dir() : options.rules_dir, options.rules);
+  if (!rules) return fail(kExitRules, rules.error().message);
+
+  std::error_code error;
+  const bool in_place = !options.join.empty() && fs::exists(options.output, error) &&
+                        fs::equivalent(options.output, options.join, error);
+  ReportSet set;
+  std::vector<Cluster> earlier;
+  if (!options.join.empty()) {
+    auto read = read_cluster_output(options.join, rules->classes, rules->frame_filter, set);
+    if (!read) return fail(kExitUnreadable, read.error().message);
+    earlier = std::move(*read);
+  }
+  if (auto prepared = prepare_output(options.output, in_place); !prepared) {
+    return fail(kExitOutput, prepared.error().message);
+  }
+  // The output is never read as input, even when it lies inside an input folder.
+  if (auto collected = collect_reports(options.inputs, options.output, rules->classes,
+                                       rules->frame_filter, options.jobs, set);
+      !collected) {
+    return fail(kExitUnreadable, collected.error().message);
+  }
+
+  ClusterRun run;
+  run.parameters.threshold = options.threshold;
+  run.joined = !options.join.empty();
+  std::vector<Cluster> clusters = cluster_crashes(set, run.parameters, std::move(earlier));
+  if (options.estimate) run.silhouette = silhouette(set, clusters, run.parameters);
+  auto summary = write_cluster_output(set, clusters, run, options.output);
+  if (!summary) return fail(kExitOutput, summary.error().message);
+  std::cout << *summary << std::flush;
+  for (const UnreadableReport& bad : set.errors()) {
+    std::cerr << "triage-cluster: " << bad.path << ": " << bad.reason << "\n";
+  }
+  return set.errors().empty() ? kExitOk : kExitUnreadable;
+}
