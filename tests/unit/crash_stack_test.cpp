@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "triage/analyze/rules.h"
+#include "triage/report/stack_reader.h"
 #include "triage/signature/crash_stack.h"
 
 using triage::collapse_recursion;
@@ -184,4 +185,40 @@ TEST_CASE("crash stack: a crash whose every frame is in a runtime still has a si
   r.threads.push_back(thread);
   CrashStack stack = stack_of(r);
   CHECK(stack.frames == std::vector<std::string>{"abort libc.so.6+0x26000", "__libc_start_main libc.so.6+0x29d90"});
+}
+
+TEST_CASE("stack reader: reads the same crash stack as a full parse, and refuses broken reports",
+          "[signature][crash-stack]") {
+  report::Report r = ours(0x555555554000);
+  report::Thread idle;
+  idle.tid = 2;
+  idle.frames = {frame("poll", "", 0, "/usr/lib/x86_64-linux-gnu/libc.so.6", 0, 0x100)};
+  r.threads.insert(r.threads.begin(), idle);  // the crashed thread is not first
+  r.registers = {{"rip", 1}};
+  r.disassembly = {"==> 0x1: mov eax, 1"};
+  r.crash_line = "/src/p.c:12:5";
+  const std::string text = report::to_json_text(r);
+  auto partial = report::parse_report_stack(text, 128);
+  REQUIRE(partial);
+  CHECK(stack_of(*partial).signature() == stack_of(r).signature());
+  CHECK(partial->crash_line == r.crash_line);
+  CHECK(partial->threads.size() == 1);
+
+  // Only the first max_frames frames of the crashed thread are read.
+  auto two = report::parse_report_stack(text, 2);
+  REQUIRE(two);
+  CHECK(two->threads[0].frames.size() == 2);
+
+  // CASR's form: no Threads, the stack in Stacktrace.
+  const std::string casr_text = read_file(TRIAGE_TEST_DATA_DIR "/report/casr_sample.casrep");
+  auto casr = report::parse_report_stack(casr_text, 128);
+  REQUIRE(casr);
+  CHECK(stack_of(*casr).signature() == stack_of(*report::parse_report(casr_text)).signature());
+
+  for (std::string broken : {text.substr(0, text.size() / 2), std::string("[1, 2]"), std::string("{\"Threads\": 3}"),
+                             std::string("{\"CrashLine\": \"a\", \"Threads\": [{\"Crashed\": true, \"Frames\": [1, }]}"),
+                             std::string("{\"CrashSeverity\": {\"Type\": 5}}"), std::string(2000, '['), std::string()}) {
+    INFO(broken.substr(0, 80));
+    CHECK_FALSE(report::parse_report_stack(broken, 128));
+  }
 }

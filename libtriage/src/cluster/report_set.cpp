@@ -12,6 +12,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "triage/report/stack_reader.h"
 #include "triage/util/progress.h"
 
 namespace fs = std::filesystem;
@@ -22,6 +23,11 @@ namespace {
 // A report is a few KiB to a few MiB (a 2000-frame stack); anything far
 // larger is not one, and reading it whole would only cost memory.
 constexpr uintmax_t kMaxReportBytes = 256u << 20;
+
+// Frames of the crashing thread read: plenty for a signature (64 frames
+// after collapsing recursion), and a 2000-frame recursion reads as quickly
+// as a short stack.
+constexpr size_t kFramesRead = 128;
 
 bool is_under(const fs::path& path, const fs::path& folder) {
   if (folder.empty()) return false;
@@ -128,7 +134,7 @@ Result<CrashStack> read_crash_stack(const std::string& path, const ClassTable& c
   if (!in || !in.read(text.data(), static_cast<std::streamsize>(size))) {
     return make_error(ErrorKind::kIo, "cannot read: " + std::string(std::strerror(errno)));
   }
-  auto report = report::parse_report(text);
+  auto report = report::parse_report_stack(text, kFramesRead);
   if (!report) return report.error();
   CrashStack stack = crash_stack_of(*report, classes, filter);
   if (stack.frames.empty() && stack.class_name.empty()) {

@@ -207,6 +207,7 @@ CrashStack crash_stack_of(const report::Report& report, const ClassTable& classe
   std::vector<report::Frame> frames = crashing_frames(report, has_offset);
   std::vector<KeyedFrame> kept;
   std::vector<KeyedFrame> unfiltered;
+  std::unordered_map<std::string, bool> skipped;
   for (size_t i = 0; i < frames.size(); ++i) {
     const report::Frame& frame = frames[i];
     std::string function = function_without_parameters(frame.function);
@@ -225,7 +226,11 @@ CrashStack crash_stack_of(const report::Report& report, const ClassTable& classe
     } else {
       keyed.key = keyed.caller = basename_of(frame.file) + ":" + std::to_string(frame.line);
     }
-    if (filter.skips(function, frame.file, frame.module)) {
+    // A recursion repeats one frame many times: test each distinct one once.
+    std::string names = function + '\n' + frame.file + '\n' + frame.module;
+    auto [known, is_new] = skipped.try_emplace(std::move(names), false);
+    if (is_new) known->second = filter.skips(function, frame.file, frame.module);
+    if (known->second) {
       unfiltered.push_back(std::move(keyed));
     } else {
       kept.push_back(std::move(keyed));
