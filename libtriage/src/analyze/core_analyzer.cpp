@@ -37,21 +37,6 @@ std::string rfc3339_now() {
   return date;
 }
 
-report::Frame to_report_frame(const Frame& frame) {
-  report::Frame out;
-  out.address = frame.pc;
-  out.module = frame.module;
-  out.module_offset = frame.module_offset;
-  out.function = frame.function;
-  out.function_offset = frame.function_offset;
-  out.file = frame.file;
-  out.line = frame.line;
-  out.column = frame.column;
-  out.inlined = frame.inlined;
-  out.found_by = to_string(frame.trust);
-  out.module_mismatch = frame.module_mismatch;
-  return out;
-}
 
 // Lines around the crash line, gdb `list` style, "--->" on the crash line.
 std::vector<std::string> source_snippet(const std::string& path, int line, int context) {
@@ -111,6 +96,22 @@ std::vector<std::string> disassembly(const ProcessSnapshot& snapshot, const Memo
 }
 
 }  // namespace
+
+report::Frame to_report_frame(const Frame& frame) {
+  report::Frame out;
+  out.address = frame.pc;
+  out.module = frame.module;
+  out.module_offset = frame.module_offset;
+  out.function = frame.function;
+  out.function_offset = frame.function_offset;
+  out.file = frame.file;
+  out.line = frame.line;
+  out.column = frame.column;
+  out.inlined = frame.inlined;
+  out.found_by = to_string(frame.trust);
+  out.module_mismatch = frame.module_mismatch;
+  return out;
+}
 
 CoreAnalyzer::CoreAnalyzer(const Rules& rules, AnalysisOptions options)
     : rules_(rules), options_(std::move(options)), cache_(std::make_unique<ModuleCache>(options_.search)) {}

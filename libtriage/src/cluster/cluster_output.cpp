@@ -32,7 +32,8 @@ Result<bool> write_text(const fs::path& path, const std::string& text) {
   return true;
 }
 
-// A name for `source` in `folder` not taken yet: its own, else name-2, ...
+}  // namespace
+
 std::string free_name(const fs::path& source, std::set<std::string>& taken) {
   std::string stem = source.stem().string();
   std::string extension = source.extension().string();
@@ -40,6 +41,8 @@ std::string free_name(const fs::path& source, std::set<std::string>& taken) {
   for (int n = 2; !taken.insert(name).second; ++n) name = stem + "-" + std::to_string(n) + extension;
   return name;
 }
+
+namespace {
 
 Result<bool> copy_report(const fs::path& source, const fs::path& target) {
   std::error_code error;
@@ -123,8 +126,39 @@ Result<bool> write_dedup_output(const ReportSet& set, const std::string& dir) {
                     summary.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
-Result<std::string> write_cluster_output(const ReportSet& set, const std::vector<Cluster>& clusters,
-                                         const ClusterRun& run, const std::string& dir) {
+Result<Placement> place_cluster_reports(const ReportSet& set, const std::vector<Cluster>& clusters,
+                                        const std::string& dir, const PlaceBeside& beside) {
+  Placement placement;
+  for (const Cluster& cluster : clusters) {
+    const std::string name = "cl" + std::to_string(cluster.id);
+    const fs::path folder = fs::path(dir) / name;
+    std::error_code error;
+    fs::create_directories(folder, error);
+    if (error) return make_error(ErrorKind::kIo, "cannot make " + folder.string() + ": " + error.message());
+    std::set<std::string> taken;
+    for (const auto& entry : fs::directory_iterator(folder, error)) taken.insert(entry.path().filename().string());
+    std::vector<std::string>& files = placement.files.emplace_back();
+    for (size_t index : cluster.crashes) {
+      const UniqueCrash& crash = set.crashes()[index];
+      fs::path source = crash.report;
+      if (fs::exists(source, error) && fs::equivalent(source.parent_path(), folder, error)) {
+        files.push_back(name + "/" + source.filename().string());  // an earlier output, written in place
+        continue;
+      }
+      std::string file = free_name(beside.name ? beside.name(crash) : source.filename().string(), taken);
+      if (auto copied = copy_report(source, folder / file); !copied) return copied.error();
+      if (beside.copy) {
+        if (auto copied = beside.copy(crash, folder / file, taken); !copied) return copied.error();
+      }
+      files.push_back(name + "/" + file);
+    }
+  }
+  return placement;
+}
+
+Result<std::string> write_cluster_summaries(const ReportSet& set, const std::vector<Cluster>& clusters,
+                                            const Placement& placement, const ClusterRun& run,
+                                            const std::string& dir) {
   const auto& crashes = set.crashes();
   ordered_json list = ordered_json::array();
   std::ostringstream text;
@@ -134,7 +168,7 @@ Result<std::string> write_cluster_output(const ReportSet& set, const std::vector
     reports += cluster.report_count(set);
     unique += cluster.crashes.size();
   }
-  text << "triage-cluster: " << reports + set.errors().size() << " reports, " << unique
+  text << run.preamble << run.tool << ": " << reports + set.errors().size() << " reports, " << unique
        << " unique crashes, " << clusters.size() << " clusters";
   if (!set.errors().empty()) text << " (" << set.errors().size() << " unreadable: see clerr/)";
   text << "\n";
@@ -143,38 +177,24 @@ Result<std::string> write_cluster_output(const ReportSet& set, const std::vector
     std::snprintf(buffer, sizeof buffer, "%.3f", *run.silhouette);
     text << "clustering quality (mean silhouette, -1 .. 1, higher is better): " << buffer << "\n";
   }
-  text << "\n" << pad("cluster", 9) << pad("type", 22) << pad("class", 28) << pad("reports", 9)
-       << pad("unique", 8) << "crash line\n";
-
-  for (const Cluster& cluster : clusters) {
+  if (!clusters.empty()) {
+    text << "\n" << pad("cluster", 9) << pad("type", 22) << pad("class", 28) << pad("reports", 9) << pad("unique", 8)
+         << "crash line\n";
+  }
+  for (size_t k = 0; k < clusters.size(); ++k) {
+    const Cluster& cluster = clusters[k];
     const std::string name = "cl" + std::to_string(cluster.id);
-    const fs::path folder = fs::path(dir) / name;
-    std::error_code error;
-    fs::create_directories(folder, error);
-    if (error) return make_error(ErrorKind::kIo, "cannot make " + folder.string() + ": " + error.message());
-    std::set<std::string> taken;
-    for (const auto& entry : fs::directory_iterator(folder, error)) taken.insert(entry.path().filename().string());
-
-    ordered_json files = ordered_json::array();
     std::vector<std::string> members = cluster.carried_members;
     std::map<std::string, size_t> classes;
     for (size_t index : cluster.crashes) {
       const UniqueCrash& crash = crashes[index];
-      fs::path source = crash.report;
-      std::string file;
-      if (fs::exists(source, error) && fs::equivalent(source.parent_path(), folder, error)) {
-        file = source.filename().string();  // already here: an earlier output, written in place
-      } else {
-        file = free_name(source, taken);
-        if (auto copied = copy_report(source, folder / file); !copied) return copied.error();
-      }
-      files.push_back(name + "/" + file);
       members.insert(members.end(), crash.members.begin(), crash.members.end());
       classes[crash.stack.class_name] += std::max<size_t>(1, crash.members.size());
     }
     std::sort(members.begin(), members.end());
     const UniqueCrash& leader = crashes[cluster.crashes.front()];
     const size_t count = cluster.report_count(set);
+    const std::vector<std::string>& files = placement.files[k];
     ordered_json entry = {{"id", cluster.id},
                           {"type", cluster.type},
                           {"class", cluster.class_name},
@@ -183,19 +203,20 @@ Result<std::string> write_cluster_output(const ReportSet& set, const std::vector
                           {"count", count},
                           {"unique", cluster.crashes.size()},
                           {"representative", files.front()},
-                          {"reports", std::move(files)},
+                          {"reports", files},
                           {"members", std::move(members)}};
     if (run.joined) entry["new"] = cluster.is_new;
-    text << pad(name, 9) << pad(cluster.type, 22) << pad(cluster.class_name, 28)
-         << pad(std::to_string(count), 9) << pad(std::to_string(cluster.crashes.size()), 8)
-         << leader.stack.crash_line << (run.joined && cluster.is_new ? "  (new)" : "") << "\n"
-         << pad("", 9) << "representative: " << entry["representative"].get<std::string>() << "\n";
+    text << pad(name, 9) << pad(cluster.type, 22) << pad(cluster.class_name, 28) << pad(std::to_string(count), 9)
+         << pad(std::to_string(cluster.crashes.size()), 8) << leader.stack.crash_line
+         << (run.joined && cluster.is_new ? "  (" + run.new_label + ")" : "") << "\n"
+         << pad("", 9) << "representative: " << files.front() << "\n";
     list.push_back(std::move(entry));
   }
+  text << run.epilogue;
 
   auto errors = write_errors(set, dir);
   if (!errors) return errors.error();
-  ordered_json summary = {{"tool", "triage-cluster"},
+  ordered_json summary = {{"tool", run.tool},
                           {"version", TRIAGE_VERSION},
                           {"reports", reports + set.errors().size()},
                           {"unique", unique},
@@ -208,6 +229,7 @@ Result<std::string> write_cluster_output(const ReportSet& set, const std::vector
   if (run.silhouette) summary["silhouette"] = *run.silhouette;
   summary["clusters"] = std::move(list);
   summary["errors"] = std::move(*errors);
+  for (const auto& item : run.extra.items()) summary[item.key()] = item.value();
   const auto replace = nlohmann::json::error_handler_t::replace;
   if (auto written = write_text(fs::path(dir) / "summary.json", summary.dump(2, ' ', false, replace) + "\n");
       !written) {
@@ -215,6 +237,13 @@ Result<std::string> write_cluster_output(const ReportSet& set, const std::vector
   }
   if (auto written = write_text(fs::path(dir) / "summary.txt", text.str()); !written) return written.error();
   return text.str();
+}
+
+Result<std::string> write_cluster_output(const ReportSet& set, const std::vector<Cluster>& clusters,
+                                         const ClusterRun& run, const std::string& dir) {
+  auto placement = place_cluster_reports(set, clusters, dir);
+  if (!placement) return placement.error();
+  return write_cluster_summaries(set, clusters, *placement, run, dir);
 }
 
 Result<std::vector<Cluster>> read_cluster_output(const std::string& dir, const ClassTable& classes,

@@ -34,6 +34,9 @@ struct AnalysisOptions {
   bool system_sources = false;
 };
 
+// A frame as the report has it (FoundBy from its trust).
+report::Frame to_report_frame(const Frame& frame);
+
 class CoreAnalyzer {
  public:
   CoreAnalyzer(const Rules& rules, AnalysisOptions options);

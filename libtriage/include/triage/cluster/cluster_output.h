@@ -9,9 +9,14 @@
 // be read. Reports are copied byte for byte, so CASR's stay CASR's.
 #pragma once
 
+#include <filesystem>
+#include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "triage/cluster/clustering.h"
 #include "triage/cluster/report_set.h"
@@ -25,13 +30,45 @@ Result<bool> prepare_output(const std::string& dir, bool reuse);
 
 Result<bool> write_dedup_output(const ReportSet& set, const std::string& dir);
 
+// A name for `source` among the names `taken` in a folder: its own, else
+// name-2, name-3, ... (before the extension); the name is then taken.
+std::string free_name(const std::filesystem::path& source, std::set<std::string>& taken);
+
+// Hooks for what goes into a cluster folder with each report (triage-run:
+// the report is named after the crash input, which is copied beside it).
+struct PlaceBeside {
+  std::function<std::string(const UniqueCrash& crash)> name;  // the report's file name
+  std::function<Result<bool>(const UniqueCrash& crash, const std::filesystem::path& report,
+                             std::set<std::string>& taken)>
+      copy;
+};
+
+// Which files each cluster's folder got: files[k] for clusters[k], as
+// "clN/name.casrep", the leader's first.
+struct Placement {
+  std::vector<std::vector<std::string>> files;
+};
+
+// Copies one report per distinct stack into OUT/clN/.
+Result<Placement> place_cluster_reports(const ReportSet& set, const std::vector<Cluster>& clusters,
+                                        const std::string& dir, const PlaceBeside& beside = {});
+
 struct ClusterRun {
   ClusterParameters parameters;
   std::optional<double> silhouette;
-  bool joined = false;  // --join: each cluster says whether it is new
+  bool joined = false;  // --join (or a baseline): each cluster says whether it is new
+  std::string tool = "triage-cluster";
+  std::string new_label = "new";  // shown after a new cluster's line
+  std::string preamble, epilogue;  // text before and after the cluster table
+  nlohmann::ordered_json extra = nlohmann::ordered_json::object();  // more keys for summary.json
 };
 
-// Writes the cluster folders and both summaries; returns the text summary.
+// Writes OUT/summary.json and OUT/summary.txt, and OUT/clerr/; returns the text.
+Result<std::string> write_cluster_summaries(const ReportSet& set, const std::vector<Cluster>& clusters,
+                                            const Placement& placement, const ClusterRun& run,
+                                            const std::string& dir);
+
+// Both, as triage-cluster does.
 Result<std::string> write_cluster_output(const ReportSet& set, const std::vector<Cluster>& clusters,
                                          const ClusterRun& run, const std::string& dir);
 
