@@ -46,13 +46,14 @@ struct CrashFixture {
   fs::path exe;
   fs::path core;
 
-  explicit CrashFixture(const std::string& name, const std::string& source, const std::string& flags = "-g -O0") {
+  explicit CrashFixture(const std::string& name, const std::string& source, const std::string& flags = "-g -O0",
+                        const std::string& compiler = "cc") {
     dir = fs::temp_directory_path() / ("triage-e2e-" + name + "-" + std::to_string(getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
     std::ofstream(dir / (name + ".c")) << source;
     exe = dir / name;
-    Run build = run("cc " + flags + " -o " + exe.string() + " " + (dir / (name + ".c")).string());
+    Run build = run(compiler + " " + flags + " -o " + exe.string() + " " + (dir / (name + ".c")).string());
     REQUIRE(build.status == 0);
     core = make_core(exe);
   }
@@ -240,4 +241,29 @@ int main(int argc, char **argv) { middle((volatile int *)(long)(argc - 1)); retu
     REQUIRE(main_at > middle);
     CHECK(frames[middle].second == "scan");
   }
+}
+
+TEST_CASE("a clang-built program (no .debug_aranges) gets its source lines and inlined frames", "[e2e][options]") {
+  if (run("command -v clang").status != 0) {
+    WARN("clang is not installed: skipped");
+    return;
+  }
+  const char* source = R"(
+#include <stdlib.h>
+static inline void store(int *p, int v) { *p = v; }
+__attribute__((noinline)) void fill(int *p) { store(p, 7); }
+int main(void) { fill(NULL); return 0; }
+)";
+  CrashFixture crash("clang-lines", source, "-g -O1", "clang");
+  REQUIRE(!crash.core.empty());
+  Run r = run(std::string(TRIAGE_CORE_TOOL) + " -f " + crash.core.string() + " -e " + crash.exe.string() + " --stdout");
+  REQUIRE(r.status == 0);
+  auto report = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  CHECK(report["CrashLine"].get<std::string>().find("clang-lines.c:3:") != std::string::npos);
+  const auto& frames = report["Threads"][0]["Frames"];
+  REQUIRE(frames.size() >= 3);
+  CHECK(frames[0]["Function"] == "store");
+  CHECK(frames[0]["Inlined"] == true);
+  CHECK(frames[1]["Function"] == "fill");
+  CHECK(frames[1]["Line"] == 4);
 }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 #include <cstdio>
@@ -149,6 +150,40 @@ std::vector<SymbolLocation> ModuleFile::symbolize(uint64_t address, bool with_so
   return locations;
 }
 
+std::optional<uint64_t> ModuleFile::cu_offset_of(uint64_t address) const {
+  // elfutils 0.188 finds a CU by .debug_aranges, which clang does not emit
+  // unless asked (-gdwarf-aranges): index the CUs' own address ranges once.
+  Dwarf_Addr bias = 0;
+  Dwarf* dwarf = dwfl_module_getdwarf(module_, &bias);
+  if (!dwarf) return std::nullopt;
+  if (!cu_ranges_) {
+    cu_ranges_.emplace();
+    Dwarf_CU* unit = nullptr;
+    Dwarf_CU* next = nullptr;
+    Dwarf_Die unit_die;
+    uint8_t unit_type = 0;
+    for (; dwarf_get_units(dwarf, unit, &next, nullptr, &unit_type, &unit_die, nullptr) == 0; unit = next) {
+      if (unit_type != DW_UT_compile && unit_type != DW_UT_partial) continue;
+      Dwarf_Addr base = 0, start = 0, end = 0;
+      for (ptrdiff_t at = 0; (at = dwarf_ranges(&unit_die, at, &base, &start, &end)) > 0;) {
+        if (end > start) cu_ranges_->push_back({start, end, dwarf_dieoffset(&unit_die)});
+      }
+    }
+    std::sort(cu_ranges_->begin(), cu_ranges_->end(),
+              [](const CuRange& a, const CuRange& b) { return a.start < b.start; });
+  }
+  const uint64_t target = address - bias;
+  auto after = std::upper_bound(cu_ranges_->begin(), cu_ranges_->end(), target,
+                                [](uint64_t value, const CuRange& range) { return value < range.start; });
+  // Ranges may nest or overlap (partial units): look back for one that holds it.
+  for (auto it = after; it != cu_ranges_->begin();) {
+    --it;
+    if (target < it->end) return it->cu_offset;
+    if (after - it > 64) break;
+  }
+  return std::nullopt;
+}
+
 std::vector<SymbolLocation> ModuleFile::lookup(uint64_t address, bool with_source) const {
   std::vector<SymbolLocation> locations;
   if (!module_) return locations;
@@ -160,13 +195,25 @@ std::vector<SymbolLocation> ModuleFile::lookup(uint64_t address, bool with_sourc
 
   SourcePoint point;
   if (!with_source) return {{demangle(symbol_name), symbol_offset, {}, 0, 0, false}};
-  if (Dwfl_Line* line = dwfl_module_getsrc(module_, address)) {
-    if (const char* file = dwfl_lineinfo(line, nullptr, &point.line, &point.column, nullptr, nullptr))
-      point.file = file;
-  }
 
   Dwarf_Addr bias = 0;
   Dwarf_Die* cu = dwfl_module_addrdie(module_, address, &bias);
+  Dwarf_Die found_cu;
+  if (!cu) {
+    Dwarf* dwarf = dwfl_module_getdwarf(module_, &bias);
+    auto offset = cu_offset_of(address);
+    if (dwarf && offset && dwarf_offdie(dwarf, *offset, &found_cu)) cu = &found_cu;
+  }
+  if (Dwfl_Line* line = dwfl_module_getsrc(module_, address)) {
+    if (const char* file = dwfl_lineinfo(line, nullptr, &point.line, &point.column, nullptr, nullptr))
+      point.file = file;
+  } else if (cu) {
+    if (Dwarf_Line* line = dwarf_getsrc_die(cu, address - bias)) {
+      if (const char* file = dwarf_linesrc(line, nullptr, nullptr)) point.file = file;
+      dwarf_lineno(line, &point.line);
+      dwarf_linecol(line, &point.column);
+    }
+  }
   // dwarf_getscopes finds the innermost scope, but past an inlined call it
   // goes on with the inlined function's abstract definition; the chain of
   // concrete scopes that holds the nested inlined calls is its DIE's parents.

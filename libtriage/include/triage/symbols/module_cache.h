@@ -65,6 +65,9 @@ class ModuleFile {
   ModuleFile() = default;
   // symbolize() without the memo; the lock is held.
   std::vector<SymbolLocation> lookup(uint64_t file_address, bool with_source) const;
+  // The DIE offset of the compile unit holding a file address, for when
+  // libdw can't say (no .debug_aranges); the lock is held.
+  std::optional<uint64_t> cu_offset_of(uint64_t file_address) const;
 
   std::string path_;
   ElfImageInfo image_;
@@ -77,6 +80,10 @@ class ModuleFile {
   // repeats one return address thousands of times, and a batch of one
   // program's cores repeats its crash sites.
   mutable std::unordered_map<uint64_t, std::vector<SymbolLocation>> symbolized_;
+  struct CuRange {
+    uint64_t start, end, cu_offset;
+  };
+  mutable std::optional<std::vector<CuRange>> cu_ranges_;  // built on first need
   mutable std::mutex mutex_;
 };
 
