@@ -61,6 +61,16 @@ TEST_CASE("frame lines: sanitizer forms", "[report][frame-lines]") {
   CHECK(frame->module == "/src/prog");
   CHECK(frame->module_offset == 0x1e0);
 
+  frame = parse_frame_line("    #1 0x55faaa6c03ab  (/b/target-asan+0xdf3ab) (BuildId: 440a490ec3f0956a6dd5a7928fc26d3cbc972e57)");
+  REQUIRE(frame);
+  CHECK(frame->function.empty());
+  CHECK(frame->module == "/b/target-asan");
+  CHECK(frame->module_offset == 0xdf3ab);
+  frame = parse_frame_line("    #2 0x7f in main /src/m.c:3:1 (BuildId: 93ac61ec)");
+  REQUIRE(frame);
+  CHECK(frame->function == "main");
+  CHECK(frame->line == 3);
+
   CHECK_FALSE(parse_frame_line(""));
   CHECK_FALSE(parse_frame_line("==1==ERROR: AddressSanitizer: SEGV on unknown address"));
   CHECK_FALSE(parse_frame_line("#x 0x1 in f"));

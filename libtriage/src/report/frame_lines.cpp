@@ -119,6 +119,11 @@ std::optional<std::pair<int, Frame>> parse_numbered(std::string_view line) {
     }
   }
   trim(rest);
+  // Newer sanitizers end a frame with the module's build-id.
+  if (size_t build_id = rest.rfind(" (BuildId: "); build_id != std::string_view::npos && rest.back() == ')') {
+    rest = rest.substr(0, build_id);
+    trim(rest);
+  }
   if (rest.empty()) return std::pair{index, frame};  // a bare pc
   if (rest.starts_with("<signal handler called>")) return std::nullopt;
 
