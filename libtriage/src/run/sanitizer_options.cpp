@@ -15,15 +15,24 @@ namespace {
 bool has_prefix(const char* name, const char* prefix) { return std::strncmp(name, prefix, std::strlen(prefix)) == 0; }
 
 // Our settings, per variable. abort_on_error makes a report end in abort(),
-// which leaves a core; disable_coredump=0 lets ASan dump one at all.
+// which leaves a core; disable_coredump=0 lets ASan dump one at all. The
+// fatal signals are left to the kernel (handle_segv=0, ...): its core is
+// taken at the faulting instruction, which tells the class better than a
+// sanitizer's report of the signal, and the sanitizer's own checks still
+// report as usual.
 const std::map<std::string, std::vector<std::pair<std::string, std::string>>>& our_options() {
   static const std::map<std::string, std::vector<std::pair<std::string, std::string>>> options = {
       {"ASAN_OPTIONS",
        {{"abort_on_error", "1"}, {"disable_coredump", "0"}, {"unmap_shadow_on_exit", "1"}, {"symbolize", "0"},
-        {"detect_leaks", "1"}, {"handle_abort", "1"}, {"allocator_may_return_null", "0"}}},
+        {"detect_leaks", "1"}, {"allocator_may_return_null", "0"}, {"handle_segv", "0"}, {"handle_sigbus", "0"},
+        {"handle_sigfpe", "0"}, {"handle_sigill", "0"}, {"handle_abort", "0"}}},
       {"UBSAN_OPTIONS",
-       {{"halt_on_error", "1"}, {"abort_on_error", "1"}, {"print_stacktrace", "1"}, {"symbolize", "0"}}},
-      {"MSAN_OPTIONS", {{"abort_on_error", "1"}, {"disable_coredump", "0"}, {"symbolize", "0"}}},
+       {{"halt_on_error", "1"}, {"abort_on_error", "1"}, {"print_stacktrace", "1"}, {"symbolize", "0"},
+        {"handle_segv", "0"}, {"handle_sigbus", "0"}, {"handle_sigfpe", "0"}, {"handle_sigill", "0"},
+        {"handle_abort", "0"}}},
+      {"MSAN_OPTIONS",
+       {{"abort_on_error", "1"}, {"disable_coredump", "0"}, {"symbolize", "0"}, {"handle_segv", "0"},
+        {"handle_sigbus", "0"}, {"handle_sigfpe", "0"}, {"handle_sigill", "0"}, {"handle_abort", "0"}}},
       {"LSAN_OPTIONS", {{"symbolize", "0"}}},
   };
   return options;
