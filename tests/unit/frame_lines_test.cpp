@@ -71,6 +71,12 @@ TEST_CASE("frame lines: sanitizer forms", "[report][frame-lines]") {
   CHECK(frame->function == "main");
   CHECK(frame->line == 3);
 
+  frame = parse_frame_line("    #0 0x414141414141  (<unknown module>)");
+  REQUIRE(frame);
+  CHECK(frame->address == 0x414141414141);
+  CHECK(frame->function.empty());
+  CHECK(frame->module.empty());
+
   CHECK_FALSE(parse_frame_line(""));
   CHECK_FALSE(parse_frame_line("==1==ERROR: AddressSanitizer: SEGV on unknown address"));
   CHECK_FALSE(parse_frame_line("#x 0x1 in f"));

@@ -414,22 +414,6 @@ std::optional<report::Frame> runtime_error_location(std::string_view line) {
   return frame;
 }
 
-// The report's lines as report::first_stack_of reads them: a pc in no module
-// is "#0 0x0  (<unknown module>)", which would pass for a function's name.
-std::vector<std::string> stack_lines(const std::vector<std::string>& lines) {
-  constexpr std::string_view kNoModule = "(<unknown module>)";
-  std::vector<std::string> cleaned;
-  cleaned.reserve(lines.size());
-  for (const std::string& line : lines) {
-    std::string_view text = line;
-    if (is_frame_line(text) && text.ends_with(kNoModule)) {
-      text = trim_right(text.substr(0, text.size() - kNoModule.size()));
-    }
-    cleaned.emplace_back(text);
-  }
-  return cleaned;
-}
-
 SanitizerReport read_report(const std::vector<std::string_view>& lines, size_t start_index,
                             const Start& start) {
   SanitizerReport report;
@@ -467,7 +451,7 @@ SanitizerReport read_report(const std::vector<std::string_view>& lines, size_t s
     classify_error(report);
   }
 
-  report.frames = report::first_stack_of(stack_lines(report.lines));
+  report.frames = report::first_stack_of(report.lines);
   if (report.frames.empty() && start.runtime_error) {
     if (auto frame = runtime_error_location(report.lines.front())) report.frames.push_back(std::move(*frame));
   }

@@ -124,6 +124,11 @@ std::optional<std::pair<int, Frame>> parse_numbered(std::string_view line) {
     rest = rest.substr(0, build_id);
     trim(rest);
   }
+  // A pc in no module (a jump through a garbage pointer): a wild frame.
+  if (rest.ends_with("(<unknown module>)")) {
+    rest.remove_suffix(std::string_view("(<unknown module>)").size());
+    trim(rest);
+  }
   if (rest.empty()) return std::pair{index, frame};  // a bare pc
   if (rest.starts_with("<signal handler called>")) return std::nullopt;
 
