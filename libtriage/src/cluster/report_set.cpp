@@ -80,6 +80,12 @@ void ReportSet::finish() {
             [](const UnreadableReport& a, const UnreadableReport& b) { return a.path < b.path; });
 }
 
+void ReportSet::represent_by_members() {
+  for (UniqueCrash& crash : crashes_) {
+    if (!crash.members.empty()) crash.report = crash.members.front();
+  }
+}
+
 uint32_t ReportSet::intern(const std::string& key) {
   auto [it, inserted] = keys_.emplace(key, static_cast<uint32_t>(keys_.size()));
   return it->second;

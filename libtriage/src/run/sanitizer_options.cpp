@@ -1,4 +1,5 @@
-// Sanitizer detection by symbol names (libelf), and option merging.
+// Merging our sanitizer options into the user's; libFuzzer binaries told
+// apart by their symbols (libelf).
 #include "triage/run/sanitizer_options.h"
 
 #include <fcntl.h>
@@ -7,12 +8,11 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <algorithm>
 #include <map>
 
 namespace triage {
 namespace {
-
-bool has_prefix(const char* name, const char* prefix) { return std::strncmp(name, prefix, std::strlen(prefix)) == 0; }
 
 // Our settings, per variable. abort_on_error makes a report end in abort(),
 // which leaves a core; disable_coredump=0 lets ASan dump one at all. The
@@ -40,35 +40,6 @@ const std::map<std::string, std::vector<std::pair<std::string, std::string>>>& o
 
 }  // namespace
 
-SanitizerUse detect_sanitizers(const std::string& executable) {
-  SanitizerUse use;
-  int fd = open(executable.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return use;
-  elf_version(EV_CURRENT);
-  Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
-  for (Elf_Scn* section = nullptr; elf && (section = elf_nextscn(elf, section));) {
-    GElf_Shdr header;
-    if (!gelf_getshdr(section, &header) || (header.sh_type != SHT_SYMTAB && header.sh_type != SHT_DYNSYM)) continue;
-    Elf_Data* data = elf_getdata(section, nullptr);
-    if (!data || header.sh_entsize == 0) continue;
-    size_t count = header.sh_size / header.sh_entsize;
-    for (size_t i = 0; i < count; ++i) {
-      GElf_Sym symbol;
-      if (!gelf_getsym(data, static_cast<int>(i), &symbol)) break;
-      const char* name = elf_strptr(elf, header.sh_link, symbol.st_name);
-      if (!name || name[0] == '\0') continue;
-      if (has_prefix(name, "__asan_")) use.address = true;
-      else if (has_prefix(name, "__ubsan_handle_")) use.undefined = true;
-      else if (has_prefix(name, "__msan_")) use.memory = true;
-      else if (has_prefix(name, "__lsan_")) use.leak = true;
-      else if (std::strcmp(name, "LLVMFuzzerTestOneInput") == 0) use.libfuzzer = true;
-    }
-  }
-  if (elf) elf_end(elf);
-  close(fd);
-  return use;
-}
-
 std::string merge_sanitizer_options(const std::string& user,
                                     const std::vector<std::pair<std::string, std::string>>& ours) {
   // Sanitizers split options on ':' (and spaces); a key set twice takes the last.
@@ -90,7 +61,7 @@ std::string merge_sanitizer_options(const std::string& user,
   return merged;
 }
 
-std::vector<std::string> target_environment(const std::vector<std::string>& base, uint64_t memory_limit_mb) {
+std::vector<std::string> target_environment(const std::vector<std::string>& base) {
   std::map<std::string, std::string> user;
   std::vector<std::string> environment;
   for (const std::string& entry : base) {
@@ -103,14 +74,43 @@ std::vector<std::string> target_environment(const std::vector<std::string>& base
     }
   }
   for (const auto& [name, options] : our_options()) {
-    auto settings = options;
-    if (memory_limit_mb > 0 && (name == "ASAN_OPTIONS" || name == "MSAN_OPTIONS")) {
-      settings.emplace_back("malloc_limit_mb", std::to_string(memory_limit_mb));
-      settings.emplace_back("hard_rss_limit_mb", std::to_string(memory_limit_mb));
-    }
-    environment.push_back(name + "=" + merge_sanitizer_options(user[name], settings));
+    environment.push_back(name + "=" + merge_sanitizer_options(user[name], options));
   }
   return environment;
+}
+
+bool is_libfuzzer_binary(const std::string& executable) {
+  int fd = open(executable.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  elf_version(EV_CURRENT);
+  Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
+  bool found = false;
+  for (Elf_Scn* section = nullptr; elf && !found && (section = elf_nextscn(elf, section));) {
+    GElf_Shdr header;
+    if (!gelf_getshdr(section, &header) || (header.sh_type != SHT_SYMTAB && header.sh_type != SHT_DYNSYM)) continue;
+    Elf_Data* data = elf_getdata(section, nullptr);
+    if (!data || header.sh_entsize == 0) continue;
+    for (size_t i = 0; i < header.sh_size / header.sh_entsize && !found; ++i) {
+      GElf_Sym symbol;
+      if (!gelf_getsym(data, static_cast<int>(i), &symbol) || symbol.st_shndx == SHN_UNDEF) continue;
+      const char* name = elf_strptr(elf, header.sh_link, symbol.st_name);
+      found = name && std::strcmp(name, "LLVMFuzzerTestOneInput") == 0;
+    }
+  }
+  if (elf) elf_end(elf);
+  close(fd);
+  return found;
+}
+
+std::vector<std::string> with_libfuzzer_flags(const std::vector<std::string>& command) {
+  std::vector<std::string> result = {command.front()};
+  for (const char* flag : {"-handle_segv", "-handle_bus", "-handle_abrt", "-handle_ill", "-handle_fpe"}) {
+    bool given = std::any_of(command.begin() + 1, command.end(),
+                             [&](const std::string& arg) { return arg.rfind(std::string(flag) + "=", 0) == 0; });
+    if (!given) result.push_back(std::string(flag) + "=0");
+  }
+  result.insert(result.end(), command.begin() + 1, command.end());
+  return result;
 }
 
 }  // namespace triage

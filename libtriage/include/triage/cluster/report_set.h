@@ -43,6 +43,10 @@ class ReportSet {
   void add_error(std::string path, std::string reason);
   // Sorts every member list and picks representatives; call once all is added.
   void finish();
+  // Makes every crash with members represented by its first member, also
+  // those that came from an earlier output (a baseline, whose own reports
+  // are not to be copied again).
+  void represent_by_members();
 
   const std::vector<UniqueCrash>& crashes() const { return crashes_; }
   const std::vector<UnreadableReport>& errors() const { return errors_; }

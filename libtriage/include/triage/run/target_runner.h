@@ -1,9 +1,10 @@
 // Running a target on one input: in a private working folder, as the leader
 // of its own process group, with the core size limit raised (or under
 // ptrace, which writes the core itself), stdout discarded and stderr kept
-// (its head and tail), optionally without ASLR and with a memory limit; at
-// the timeout the whole process group is killed. Says what happened; what it
-// means (crash, timeout, oom, ...) is the caller's to decide.
+// (its head and tail), optionally without ASLR; at the timeout, or when its
+// resident memory passes the limit, the whole process group is killed. Says
+// what happened; what it means (crash, timeout, oom, ...) is the caller's to
+// decide.
 #pragma once
 
 #include <chrono>
@@ -25,7 +26,10 @@ struct RunSettings {
   std::vector<std::string> command;
   std::vector<std::string> environment;  // "NAME=value"
   std::chrono::milliseconds timeout{10000};
-  uint64_t address_space_limit_mb = 0;  // RLIMIT_AS; 0: none (sanitizers get theirs in the environment)
+  // Resident memory (MiB) the target may use, 0 for no limit. Watched, not
+  // an rlimit: RLIMIT_AS breaks sanitizers (their shadow memory is
+  // reserved address space) and makes malloc fail instead of stopping the run.
+  uint64_t memory_limit_mb = 0;
   bool disable_aslr = false;
   CaptureMode capture = CaptureMode::kKernel;
   CorePattern core_pattern;             // kKernel: where the kernel puts cores
@@ -37,6 +41,7 @@ struct RunResult {
   bool started = false;   // false: the target could not be run (`error` says why)
   std::string error;
   bool timed_out = false;
+  bool memory_exceeded = false;  // killed for passing the memory limit
   int wait_status = 0;    // as waitpid gives it
   std::string stderr_text;
   std::optional<std::string> core_path;
