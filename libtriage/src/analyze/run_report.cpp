@@ -92,6 +92,16 @@ Result<report::Report> report_of_run(const CoreAnalyzer& analyzer, const Rules& 
       report.warnings.push_back("the class comes from the signal alone (" + signal.name + ")");
     }
   }
+  if (!run.stderr_text.empty()) {
+    nlohmann::ordered_json lines = nlohmann::ordered_json::array();
+    for (size_t begin = 0; begin < run.stderr_text.size();) {
+      size_t end = run.stderr_text.find('\n', begin);
+      if (end == std::string::npos) end = run.stderr_text.size();
+      lines.push_back(run.stderr_text.substr(begin, end - begin));
+      begin = end + 1;
+    }
+    report.other["Stderr"] = std::move(lines);
+  }
   if (!run.sanitizer) return report;
 
   const SanitizerReport& sanitizer = *run.sanitizer;

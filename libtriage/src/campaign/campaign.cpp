@@ -140,6 +140,7 @@ Result<CampaignResult> run_campaign(const CampaignSettings& settings, const Rule
       evidence.command = command_as_run(settings.run.command, inputs[work.index].path);
       evidence.signal = run.signal();
       evidence.exit_code = run.exit_code();
+      evidence.stderr_text = run.stderr_text;
       evidence.sanitizer = std::move(sanitizer);
       auto report = report_of_run(analyzer, rules, evidence);
       if (!report) {

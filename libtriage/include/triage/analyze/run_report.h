@@ -21,6 +21,7 @@ struct RunEvidence {
   std::vector<std::string> command;  // as run, the input's path in place of @@
   int signal = 0;            // the fatal signal, 0 if it exited
   int exit_code = -1;
+  std::string stderr_text;   // kept in the report as Stderr (already bounded by the runner)
   std::optional<SanitizerReport> sanitizer;
 };
 
