@@ -1,8 +1,8 @@
-// fork/exec rather than Boost.Process: the child must become a process
+// vfork/exec rather than Boost.Process: the child must become a process
 // group leader, set resource limits and its personality, and (for capture)
 // ask to be traced, all between fork and exec; and the parent must own the
 // waitpid loop, which ptrace stops go through. Everything the child needs is
-// prepared before fork, so the child only makes system calls.
+// prepared before the vfork, so the child only makes system calls.
 #include "triage/run/target_runner.h"
 
 #include <fcntl.h>
@@ -209,9 +209,12 @@ RunResult run_target(const RunSettings& settings, const std::string& input, cons
     core_limit = {hard_core_limit.rlim_max, hard_core_limit.rlim_max};
   }
 
-  const pid_t pid = fork();
+  // vfork: the child shares our memory until it execs, so a batch process
+  // with a large module cache does not pay for copying its page tables on
+  // every run. The child below only makes system calls and writes `failure`.
+  const pid_t pid = vfork();
   if (pid < 0) {
-    result.error = std::string("fork: ") + std::strerror(errno);
+    result.error = std::string("vfork: ") + std::strerror(errno);
     close_all();
     return result;
   }
