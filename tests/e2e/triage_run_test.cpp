@@ -303,3 +303,47 @@ TEST_CASE("triage-run --capture ptrace: cores written by triage-run itself give 
     CHECK(!input.contains("problem"));  // every crash had its core
   }
 }
+
+TEST_CASE("triage-run: a crash without a core still gets a report, which says why", "[run]") {
+  TempDir dir("triage-run-nocore");
+  // A program that makes itself not dumpable, then crashes: the kernel writes no core.
+  const fs::path source = dir.path() / "undumpable.c";
+  std::ofstream(source) << "#include <stdio.h>\n#include <sys/prctl.h>\n"
+                           "int main(void) { prctl(PR_SET_DUMPABLE, 0); fprintf(stderr, \"about to crash\\n\");"
+                           " *(volatile int *)0 = 1; return 0; }\n";
+  REQUIRE(exit_code(run_process({"cc", "-g", "-o", dir.file("undumpable"), source.string()})) == 0);
+  std::ofstream(dir.path() / "input") << "x";
+  ProcessResult r = triage_run({"-i", dir.file("input"), "-o", dir.file("out"), "--capture", "kernel", "--",
+                                dir.file("undumpable")});
+  INFO(describe_status(r) << "\n" << r.out << r.err);
+  REQUIRE(exit_code(r) == 0);
+  const json summary = read_json(dir.path() / "out/summary.json");
+  const json& input = summary["inputs"][0];
+  CHECK(input["status"] == "crash");
+  CHECK(input["detail"] == "killed by SIGSEGV");
+  CHECK(input["problem"].get<std::string>().find("without dumping a core") != std::string::npos);
+  const json report = read_json(dir.path() / "out" / input["report"].get<std::string>());
+  CHECK(report["CrashSeverity"]["ShortDescription"] == "AccessViolation");
+  CHECK(report["Signal"]["Name"] == "SIGSEGV");
+  CHECK(report["Stderr"][0] == "about to crash");
+  bool says_why = false;
+  for (const json& warning : report["Warnings"]) says_why |= warning.get<std::string>().find("no core") == 0;
+  CHECK(says_why);
+}
+
+TEST_CASE("triage-run --no-aslr: the same input crashes at the same addresses", "[run]") {
+  TempDir dir("triage-run-aslr");
+  const fs::path input = kCrashes / "id:000000,sig:11,src:000001,op:havoc,rep:2";
+  auto crash_address = [&](const std::string& out, bool no_aslr) {
+    std::vector<std::string> args = {"-i", input.string(), "-o", dir.file(out)};
+    if (no_aslr) args.push_back("--no-aslr");
+    args.insert(args.end(), {"--", kTarget.string(), "@@"});
+    ProcessResult r = triage_run(args);
+    REQUIRE(exit_code(r) == 0);
+    const json summary = read_json(dir.path() / out / "summary.json");
+    const json report = read_json(dir.path() / out / summary["inputs"][0]["report"].get<std::string>());
+    return report["Threads"][0]["Frames"][0]["Address"].get<uint64_t>();
+  };
+  CHECK(crash_address("a", true) == crash_address("b", true));
+  CHECK(crash_address("c", false) != crash_address("d", false));
+}
