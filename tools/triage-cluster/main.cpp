@@ -6,6 +6,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "command_line.h"
+
 #include "triage/analyze/rules.h"
 #include "triage/cluster/cluster_output.h"
 #include "triage/cluster/clustering.h"
@@ -61,9 +63,8 @@ int fail(int code, const std::string& message) {
 int main(int argc, char** argv) {
   Options options;
   po::options_description description(kUsage);
+  triage_tools::add_common_options(description);
   description.add_options()
-      ("help,h", "show this help")
-      ("version", "print the version")
       ("input,i", po::value(&options.inputs), "a folder of .casrep reports, searched recursively (repeatable)")
       ("output,o", po::value(&options.output), "the output folder: new or empty, or the --join folder")
       ("jobs,j", po::value(&options.jobs), "reports read at once (default: one per CPU)")
@@ -74,20 +75,7 @@ int main(int argc, char** argv) {
       ("rules", po::value(&options.rules), "a rules file of your own: classes, frame filters (repeatable)")
       ("rules-dir", po::value(&options.rules_dir), "the folder of built-in rules (default: installed ones)");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, description), vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    return fail(kExitUsage, std::string(error.what()) + " (see triage-cluster --help)");
-  }
-  if (vm.count("help")) {
-    std::cout << description << "\n";
-    return kExitOk;
-  }
-  if (vm.count("version")) {
-    std::cout << "triage-cluster " << TRIAGE_VERSION << "\n";
-    return kExitOk;
-  }
+  if (auto done = triage_tools::parse_command_line(argc, argv, "triage-cluster", description, vm)) return *done;
   if (options.inputs.empty()) return fail(kExitUsage, "give at least one -i DIR (see triage-cluster --help)");
   if (options.output.empty()) return fail(kExitUsage, "give -o OUT (see triage-cluster --help)");
   if (!(options.threshold >= 0.0 && options.threshold <= 1.0)) {

@@ -10,6 +10,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "command_line.h"
+
 #include "triage/analyze/batch.h"
 #include "triage/analyze/core_analyzer.h"
 #include "triage/util/progress.h"
@@ -161,9 +163,8 @@ int analyse_folder(const CoreAnalyzer& analyzer, const Options& options) {
 int main(int argc, char** argv) {
   Options options;
   po::options_description description(kUsage);
+  triage_tools::add_common_options(description);
   description.add_options()
-      ("help,h", "show this help")
-      ("version", "print the version")
       ("file,f", po::value(&options.core), "the core dump to analyse")
       ("input,i", po::value(&options.input_dir), "a folder of core dumps to analyse in parallel")
       ("executable,e", po::value(&options.executable),
@@ -183,21 +184,7 @@ int main(int argc, char** argv) {
        "source lines for runtime libraries (libc, libstdc++, ...) too; slower");
 
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, description), vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    std::cerr << "triage-core: " << error.what() << " (see triage-core --help)\n";
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << description << "\n";
-    return kExitOk;
-  }
-  if (vm.count("version")) {
-    std::cout << "triage-core " << TRIAGE_VERSION << "\n";
-    return kExitOk;
-  }
+  if (auto done = triage_tools::parse_command_line(argc, argv, "triage-core", description, vm)) return *done;
   auto usage_error = [](const std::string& message) {
     std::cerr << "triage-core: " << message << " (see triage-core --help)\n";
     return kExitUsage;

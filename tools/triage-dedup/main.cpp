@@ -5,6 +5,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "command_line.h"
+
 #include "triage/analyze/rules.h"
 #include "triage/cluster/cluster_output.h"
 #include "triage/cluster/report_set.h"
@@ -52,29 +54,15 @@ int main(int argc, char** argv) {
   std::string output, rules_dir;
   size_t jobs = 0;
   po::options_description description(kUsage);
+  triage_tools::add_common_options(description);
   description.add_options()
-      ("help,h", "show this help")
-      ("version", "print the version")
       ("input,i", po::value(&inputs), "a folder of .casrep reports, searched recursively (repeatable)")
       ("output,o", po::value(&output), "the output folder (new or empty)")
       ("jobs,j", po::value(&jobs), "reports read at once (default: one per CPU)")
       ("rules", po::value(&rule_files), "a rules file of your own: classes, frame filters (repeatable)")
       ("rules-dir", po::value(&rules_dir), "the folder of built-in rules (default: installed ones)");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, description), vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    return fail(kExitUsage, std::string(error.what()) + " (see triage-dedup --help)");
-  }
-  if (vm.count("help")) {
-    std::cout << description << "\n";
-    return kExitOk;
-  }
-  if (vm.count("version")) {
-    std::cout << "triage-dedup " << TRIAGE_VERSION << "\n";
-    return kExitOk;
-  }
+  if (auto done = triage_tools::parse_command_line(argc, argv, "triage-dedup", description, vm)) return *done;
   if (inputs.empty()) return fail(kExitUsage, "give at least one -i DIR (see triage-dedup --help)");
   if (output.empty()) return fail(kExitUsage, "give -o OUT (see triage-dedup --help)");
 

@@ -9,6 +9,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "command_line.h"
+
 #include "triage/analyze/rules.h"
 #include "triage/campaign/campaign.h"
 #include "triage/cluster/cluster_output.h"
@@ -74,9 +76,8 @@ int fail(int code, const std::string& message) {
 int main(int argc, char** argv) {
   Options options;
   po::options_description description(kUsage);
+  triage_tools::add_common_options(description);
   description.add_options()
-      ("help,h", "show this help")
-      ("version", "print the version")
       ("input,i", po::value(&options.inputs), "a fuzzer output folder, a folder of inputs or one input (repeatable)")
       ("output,o", po::value(&options.output), "the output folder (new or empty)")
       ("jobs,j", po::value(&options.jobs), "runs and analyses at once (default: one per CPU)")
@@ -95,24 +96,11 @@ int main(int argc, char** argv) {
       ("rules-dir", po::value(&options.rules_dir), "the folder of built-in rules (default: installed ones)");
   po::options_description hidden;
   hidden.add_options()("command", po::value(&options.command));
-  po::options_description all;
-  all.add(description).add(hidden);
   po::positional_options_description positional;
   positional.add("command", -1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    return fail(kExitUsage, std::string(error.what()) + " (see triage-run --help)");
-  }
-  if (vm.count("help")) {
-    std::cout << description << "\n";
-    return kExitOk;
-  }
-  if (vm.count("version")) {
-    std::cout << "triage-run " << TRIAGE_VERSION << "\n";
-    return kExitOk;
+  if (auto done = triage_tools::parse_command_line(argc, argv, "triage-run", description, vm, &hidden, &positional)) {
+    return *done;
   }
   if (options.inputs.empty()) return fail(kExitUsage, "give at least one -i DIR (see triage-run --help)");
   if (options.output.empty()) return fail(kExitUsage, "give -o OUT (see triage-run --help)");
