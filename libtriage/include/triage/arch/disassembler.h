@@ -1,6 +1,7 @@
-// Disassembly with Capstone, for every architecture Capstone supports here.
-// Owns the Capstone handle; one Disassembler per thread (Capstone handles
-// are not shared between threads).
+// Disassembly: with Capstone for x86, ARM/Thumb and AArch64, and with our
+// own decoder (arch/riscv_decoder.h) for RISC-V, which Capstone 4 lacks.
+// One Disassembler per thread (Capstone handles are not shared between
+// threads).
 #pragma once
 
 #include <cstdint>
@@ -37,5 +38,8 @@ class Disassembler {
   virtual std::vector<Instruction> disassemble(const Memory& memory, uint64_t address,
                                                size_t count) const = 0;
 };
+
+// The RISC-V one (disassembler_riscv.cpp).
+std::unique_ptr<Disassembler> make_riscv_disassembler(const ArchInfo& arch);
 
 }  // namespace triage
