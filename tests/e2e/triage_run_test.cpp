@@ -133,6 +133,12 @@ TEST_CASE("triage-run: the sample campaign's crashes cluster into its bugs, hang
   CHECK(summary["inputs"].size() == crashes + 2);
   CHECK(std::distance(fs::directory_iterator(out / "timeout"), fs::directory_iterator()) == 2);
   CHECK(summary["campaign"]["crashes"] == crashes);
+  // Cluster members are the inputs themselves.
+  std::set<std::string> input_paths;
+  for (const json& input : summary["inputs"]) input_paths.insert(input["input"].get<std::string>());
+  for (const json& cluster : summary["clusters"]) {
+    for (const json& member : cluster["members"]) CHECK(input_paths.count(member.get<std::string>()) == 1);
+  }
   // The summary for people says the same.
   std::ifstream text(out / "summary.txt");
   std::string first_line;

@@ -324,6 +324,7 @@ Result<CampaignResult> run_campaign(const CampaignSettings& settings, const Rule
   run.preamble = preamble.str();
   run.epilogue = epilogue.str();
   run.extra["inputs"] = std::move(per_input);
+  run.member_label = [&](const std::string& report) { return inputs[input_of_report.at(report)].path; };
   ordered_json campaign = {{"command", settings.run.command},
                            {"timeout_ms", settings.run.timeout.count()},
                            {"capture", settings.run.capture == CaptureMode::kPtrace ? "ptrace" : "kernel"},

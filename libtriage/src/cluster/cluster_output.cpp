@@ -188,7 +188,9 @@ Result<std::string> write_cluster_summaries(const ReportSet& set, const std::vec
     std::map<std::string, size_t> classes;
     for (size_t index : cluster.crashes) {
       const UniqueCrash& crash = crashes[index];
-      members.insert(members.end(), crash.members.begin(), crash.members.end());
+      for (const std::string& member : crash.members) {
+        members.push_back(run.member_label ? run.member_label(member) : member);
+      }
       classes[crash.stack.class_name] += std::max<size_t>(1, crash.members.size());
     }
     std::sort(members.begin(), members.end());

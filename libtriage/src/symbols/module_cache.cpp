@@ -255,6 +255,14 @@ std::vector<SymbolLocation> ModuleFile::lookup(uint64_t address, bool with_sourc
 std::optional<uint64_t> ModuleFile::symbol_address(const std::string& name) const {
   std::lock_guard lock(mutex_);
   if (!module_) return std::nullopt;
+  // Every core of a batch asks for the same few symbols (__abort_msg, ...).
+  if (auto known = symbol_addresses_.find(name); known != symbol_addresses_.end()) return known->second;
+  std::optional<uint64_t> found = find_symbol(name);
+  symbol_addresses_.emplace(name, found);
+  return found;
+}
+
+std::optional<uint64_t> ModuleFile::find_symbol(const std::string& name) const {
   int count = dwfl_module_getsymtab(module_);
   for (int i = 1; i < count; ++i) {
     GElf_Sym symbol;

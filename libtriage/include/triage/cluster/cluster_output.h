@@ -61,6 +61,9 @@ struct ClusterRun {
   std::string new_label = "new";  // shown after a new cluster's line
   std::string preamble, epilogue;  // text before and after the cluster table
   nlohmann::ordered_json extra = nlohmann::ordered_json::object();  // more keys for summary.json
+  // How a member is named in summary.json (triage-run: the input, not the
+  // report made of it on the way); by default its path.
+  std::function<std::string(const std::string& member)> member_label;
 };
 
 // Writes OUT/summary.json and OUT/summary.txt, and OUT/clerr/; returns the text.

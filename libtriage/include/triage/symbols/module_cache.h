@@ -63,6 +63,8 @@ class ModuleFile {
  private:
   friend class ModuleCache;
   ModuleFile() = default;
+  // symbol_address() without the memo; the lock is held.
+  std::optional<uint64_t> find_symbol(const std::string& name) const;
   // symbolize() without the memo; the lock is held.
   std::vector<SymbolLocation> lookup(uint64_t file_address, bool with_source) const;
   // The DIE offset of the compile unit holding a file address, for when
@@ -84,6 +86,7 @@ class ModuleFile {
     uint64_t start, end, cu_offset;
   };
   mutable std::optional<std::vector<CuRange>> cu_ranges_;  // built on first need
+  mutable std::unordered_map<std::string, std::optional<uint64_t>> symbol_addresses_;
   mutable std::mutex mutex_;
 };
 
