@@ -447,7 +447,8 @@ TEST_CASE("sanitizer reports: no report", "[sanitizer]") {
   CHECK_FALSE(find_sanitizer_report(""));
   CHECK_FALSE(find_sanitizer_report("\n\n\n"));
   CHECK_FALSE(find_sanitizer_report("hello\nworld\n"));
-  CHECK_FALSE(find_sanitizer_report(std::string("\0\xff\xfe==\x01==ERROR\n", 16)));
+  constexpr char kBinary[] = "\0\xff\xfe==\x01==ERROR\n";
+  CHECK_FALSE(find_sanitizer_report(std::string(kBinary, sizeof kBinary - 1)));
   CHECK_FALSE(find_sanitizer_report("=================================================================\n"));
   CHECK_FALSE(find_sanitizer_report("====ERROR: AddressSanitizer: heap-buffer-overflow\n"));  // no pid
   CHECK_FALSE(find_sanitizer_report("==12==ERROR: AddressSanitizer heap-buffer-overflow\n"));
