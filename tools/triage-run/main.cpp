@@ -172,6 +172,10 @@ int main(int argc, char** argv) {
     std::cerr << "triage-run: warning: " << core_pattern_advice(run.core_pattern) << "\n";
   }
 
+  if (run.capture == CaptureMode::kPtrace && run.memory_limit_mb > 0) {
+    std::cerr << "triage-run: warning: --memory-limit is not watched under ptrace capture; runs may use any memory\n";
+  }
+
   AnalysisOptions analysis;
   analysis.executable = command[0];
   analysis.search = {options.sysroot, options.debug_dirs};
