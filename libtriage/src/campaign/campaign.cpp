@@ -328,6 +328,9 @@ Result<CampaignResult> run_campaign(const CampaignSettings& settings, const Rule
   run.epilogue = epilogue.str();
   run.extra["inputs"] = std::move(per_input);
   run.member_label = [&](const std::string& report) { return inputs[input_of_report.at(report)].path; };
+  run.representative_text = [](const std::string& report) {
+    return "reproducer: " + fs::path(report).replace_extension().string() + "  (report: " + report + ")";
+  };
   ordered_json campaign = {{"command", settings.run.command},
                            {"timeout_ms", settings.run.timeout.count()},
                            {"capture", settings.run.capture == CaptureMode::kPtrace ? "ptrace" : "kernel"},

@@ -211,7 +211,9 @@ Result<std::string> write_cluster_summaries(const ReportSet& set, const std::vec
     text << pad(name, 9) << pad(cluster.type, 22) << pad(cluster.class_name, 28) << pad(std::to_string(count), 9)
          << pad(std::to_string(cluster.crashes.size()), 8) << leader.stack.crash_line
          << (run.joined && cluster.is_new ? "  (" + run.new_label + ")" : "") << "\n"
-         << pad("", 9) << "representative: " << files.front() << "\n";
+         << pad("", 9)
+         << (run.representative_text ? run.representative_text(files.front()) : "representative: " + files.front())
+         << "\n";
     list.push_back(std::move(entry));
   }
   text << run.epilogue;

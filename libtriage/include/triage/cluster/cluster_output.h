@@ -64,6 +64,9 @@ struct ClusterRun {
   // How a member is named in summary.json (triage-run: the input, not the
   // report made of it on the way); by default its path.
   std::function<std::string(const std::string& member)> member_label;
+  // The text under a cluster's line in summary.txt, given its representative
+  // report's file; by default "representative: FILE".
+  std::function<std::string(const std::string& report_file)> representative_text;
 };
 
 // Writes OUT/summary.json and OUT/summary.txt, and OUT/clerr/; returns the text.
