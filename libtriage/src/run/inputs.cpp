@@ -55,7 +55,10 @@ class Finder {
   Result<bool> add(const fs::path& path) {
     std::error_code error;
     auto status = fs::status(path, error);
-    if (error || !fs::exists(status)) return make_error(ErrorKind::kNotFound, path.string() + ": no such file or folder");
+    if (error && error != std::errc::no_such_file_or_directory) {
+      return make_error(ErrorKind::kIo, path.string() + ": " + error.message());  // a symlink loop, no permission
+    }
+    if (!fs::exists(status)) return make_error(ErrorKind::kNotFound, path.string() + ": no such file or folder");
     if (fs::is_regular_file(status)) {
       add_input(path, "file", "");
       return true;
