@@ -286,6 +286,61 @@ std::vector<std::byte> build_core_notes(const CoreDescription& core) {
   return notes;
 }
 
+namespace {
+
+// The ELF header, the program headers (the notes, then one PT_LOAD per
+// segment) and, past PN_XNUM segments, section 0 holding their count, for
+// either ELF class. The caller checked that a 32-bit core's offsets fit.
+template <class Ehdr, class Phdr, class Shdr>
+void write_headers(Bytes& head, const CoreDescription& core, unsigned char elf_class, uint64_t notes_offset,
+                   uint64_t notes_size, const std::vector<uint64_t>& offsets, uint64_t page) {
+  using Word = decltype(Phdr{}.p_filesz);
+  const size_t phnum = core.segments.size() + 1;
+  const bool extended = phnum >= PN_XNUM;
+  Ehdr ehdr{};
+  std::memcpy(ehdr.e_ident, ELFMAG, SELFMAG);
+  ehdr.e_ident[EI_CLASS] = elf_class;
+  ehdr.e_ident[EI_DATA] = ELFDATA2LSB;
+  ehdr.e_ident[EI_VERSION] = EV_CURRENT;
+  ehdr.e_ident[EI_OSABI] = ELFOSABI_NONE;
+  ehdr.e_type = ET_CORE;
+  ehdr.e_machine = core.machine;
+  ehdr.e_version = EV_CURRENT;
+  ehdr.e_phoff = sizeof(Ehdr);
+  ehdr.e_ehsize = sizeof(Ehdr);
+  ehdr.e_phentsize = sizeof(Phdr);
+  ehdr.e_phnum = extended ? PN_XNUM : phnum;
+  if (extended) {
+    ehdr.e_shoff = static_cast<decltype(ehdr.e_shoff)>(sizeof(Ehdr) + phnum * sizeof(Phdr));
+    ehdr.e_shentsize = sizeof(Shdr);
+    ehdr.e_shnum = 1;
+    Shdr shdr{};
+    shdr.sh_info = static_cast<decltype(shdr.sh_info)>(phnum);
+    std::memcpy(head.data() + ehdr.e_shoff, &shdr, sizeof shdr);
+  }
+  std::memcpy(head.data(), &ehdr, sizeof ehdr);
+  Phdr note{};
+  note.p_type = PT_NOTE;
+  note.p_offset = static_cast<decltype(note.p_offset)>(notes_offset);
+  note.p_filesz = static_cast<Word>(notes_size);
+  note.p_align = 4;
+  std::memcpy(head.data() + sizeof(Ehdr), &note, sizeof note);
+  for (size_t i = 0; i < core.segments.size(); ++i) {
+    const CoreSegment& s = core.segments[i];
+    Phdr load{};
+    load.p_type = PT_LOAD;
+    load.p_flags = (s.readable ? PF_R : 0) | (s.writable ? PF_W : 0) | (s.executable ? PF_X : 0);
+    load.p_offset = static_cast<decltype(load.p_offset)>(offsets[i]);
+    load.p_vaddr = static_cast<decltype(load.p_vaddr)>(s.start);
+    load.p_filesz = static_cast<Word>(s.dump_bytes);
+    load.p_memsz = static_cast<Word>(s.end - s.start);
+    load.p_align = static_cast<decltype(load.p_align)>(page);
+    std::memcpy(head.data() + sizeof(Ehdr) + (i + 1) * sizeof(Phdr), &load, sizeof load);
+  }
+}
+
+}  // namespace
+
 Result<CoreWriteStats> write_core_file(const CoreDescription& core, const Memory& memory, const std::string& path) {
   if (core.threads.empty()) return make_error(ErrorKind::kInvalidArgument, "a core needs at least one thread");
   if (auto why = refuse_destination(path)) return make_error(ErrorKind::kInvalidArgument, *why);
@@ -313,91 +368,13 @@ Result<CoreWriteStats> write_core_file(const CoreDescription& core, const Memory
   }
   stats.file_bytes = offset;
 
+  if (!wide && stats.file_bytes > 0xffffffffull)
+    return make_error(ErrorKind::kInvalidArgument, "a 32-bit core can't be larger than 4 GiB");
   Bytes head(notes_offset, std::byte{0});
   if (wide) {
-    Elf64_Ehdr ehdr{};
-    std::memcpy(ehdr.e_ident, ELFMAG, SELFMAG);
-    ehdr.e_ident[EI_CLASS] = ELFCLASS64;
-    ehdr.e_ident[EI_DATA] = ELFDATA2LSB;
-    ehdr.e_ident[EI_VERSION] = EV_CURRENT;
-    ehdr.e_ident[EI_OSABI] = ELFOSABI_NONE;
-    ehdr.e_type = ET_CORE;
-    ehdr.e_machine = core.machine;
-    ehdr.e_version = EV_CURRENT;
-    ehdr.e_phoff = ehdr_size;
-    ehdr.e_ehsize = ehdr_size;
-    ehdr.e_phentsize = phdr_size;
-    ehdr.e_phnum = extended ? PN_XNUM : phnum;
-    if (extended) {
-      ehdr.e_shoff = ehdr_size + phnum * phdr_size;
-      ehdr.e_shentsize = shdr_size;
-      ehdr.e_shnum = 1;
-      Elf64_Shdr shdr{};
-      shdr.sh_info = static_cast<Elf64_Word>(phnum);
-      std::memcpy(head.data() + ehdr.e_shoff, &shdr, sizeof shdr);
-    }
-    std::memcpy(head.data(), &ehdr, sizeof ehdr);
-    Elf64_Phdr note{};
-    note.p_type = PT_NOTE;
-    note.p_offset = notes_offset;
-    note.p_filesz = notes.size();
-    note.p_align = 4;
-    std::memcpy(head.data() + ehdr_size, &note, sizeof note);
-    for (size_t i = 0; i < core.segments.size(); ++i) {
-      const CoreSegment& s = core.segments[i];
-      Elf64_Phdr load{};
-      load.p_type = PT_LOAD;
-      load.p_flags = (s.readable ? PF_R : 0) | (s.writable ? PF_W : 0) | (s.executable ? PF_X : 0);
-      load.p_offset = offsets[i];
-      load.p_vaddr = s.start;
-      load.p_filesz = s.dump_bytes;
-      load.p_memsz = s.end - s.start;
-      load.p_align = page;
-      std::memcpy(head.data() + ehdr_size + (i + 1) * phdr_size, &load, sizeof load);
-    }
+    write_headers<Elf64_Ehdr, Elf64_Phdr, Elf64_Shdr>(head, core, ELFCLASS64, notes_offset, notes.size(), offsets, page);
   } else {
-    if (stats.file_bytes > 0xffffffffull)
-      return make_error(ErrorKind::kInvalidArgument, "a 32-bit core can't be larger than 4 GiB");
-    Elf32_Ehdr ehdr{};
-    std::memcpy(ehdr.e_ident, ELFMAG, SELFMAG);
-    ehdr.e_ident[EI_CLASS] = ELFCLASS32;
-    ehdr.e_ident[EI_DATA] = ELFDATA2LSB;
-    ehdr.e_ident[EI_VERSION] = EV_CURRENT;
-    ehdr.e_ident[EI_OSABI] = ELFOSABI_NONE;
-    ehdr.e_type = ET_CORE;
-    ehdr.e_machine = core.machine;
-    ehdr.e_version = EV_CURRENT;
-    ehdr.e_phoff = ehdr_size;
-    ehdr.e_ehsize = ehdr_size;
-    ehdr.e_phentsize = phdr_size;
-    ehdr.e_phnum = extended ? PN_XNUM : phnum;
-    if (extended) {
-      ehdr.e_shoff = static_cast<Elf32_Off>(ehdr_size + phnum * phdr_size);
-      ehdr.e_shentsize = shdr_size;
-      ehdr.e_shnum = 1;
-      Elf32_Shdr shdr{};
-      shdr.sh_info = static_cast<Elf32_Word>(phnum);
-      std::memcpy(head.data() + ehdr.e_shoff, &shdr, sizeof shdr);
-    }
-    std::memcpy(head.data(), &ehdr, sizeof ehdr);
-    Elf32_Phdr note{};
-    note.p_type = PT_NOTE;
-    note.p_offset = static_cast<Elf32_Off>(notes_offset);
-    note.p_filesz = static_cast<Elf32_Word>(notes.size());
-    note.p_align = 4;
-    std::memcpy(head.data() + ehdr_size, &note, sizeof note);
-    for (size_t i = 0; i < core.segments.size(); ++i) {
-      const CoreSegment& s = core.segments[i];
-      Elf32_Phdr load{};
-      load.p_type = PT_LOAD;
-      load.p_flags = (s.readable ? PF_R : 0) | (s.writable ? PF_W : 0) | (s.executable ? PF_X : 0);
-      load.p_offset = static_cast<Elf32_Off>(offsets[i]);
-      load.p_vaddr = static_cast<Elf32_Addr>(s.start);
-      load.p_filesz = static_cast<Elf32_Word>(s.dump_bytes);
-      load.p_memsz = static_cast<Elf32_Word>(s.end - s.start);
-      load.p_align = static_cast<Elf32_Word>(page);
-      std::memcpy(head.data() + ehdr_size + (i + 1) * phdr_size, &load, sizeof load);
-    }
+    write_headers<Elf32_Ehdr, Elf32_Phdr, Elf32_Shdr>(head, core, ELFCLASS32, notes_offset, notes.size(), offsets, page);
   }
   head.insert(head.end(), notes.begin(), notes.end());
 
