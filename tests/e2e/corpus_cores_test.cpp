@@ -30,6 +30,7 @@
 #include <set>
 
 #include "triage/analyze/batch.h"
+#include "support/corpus_manifest.h"
 #include "support/process.h"
 
 namespace {
@@ -38,21 +39,9 @@ namespace fs = std::filesystem;
 using triage_test::ProcessResult;
 using triage_test::describe_status;
 using triage_test::run_process;
+using triage_test::CorpusProgram;
+using triage_test::crash_line_of;
 using nlohmann::json;
-
-struct CorpusProgram {
-  std::string name;
-  std::string arch;
-  std::vector<std::string> args;
-  int signal = 0;
-  std::string expected_class;
-  std::string expected_type;
-  std::string crash_function;
-  std::string source;
-  std::string crashing_thread;
-  bool deep_stack = false;
-  bool inlined = false;
-};
 
 fs::path corpus_dir() { return fs::path(TRIAGE_CORPUS_DIR); }
 fs::path build_dir() { return fs::path(TRIAGE_BUILD_DIR); }
@@ -60,47 +49,8 @@ fs::path cores_dir() { return build_dir() / "corpus-cores"; }
 fs::path manifest_path() { return corpus_dir() / "crashes" / "manifest.json"; }
 fs::path program_path(const CorpusProgram& p) { return build_dir() / "corpus-samples" / "crashes" / p.name; }
 fs::path core_path(const CorpusProgram& p) { return cores_dir() / (p.name + ".core"); }
-fs::path source_path(const CorpusProgram& p) { return corpus_dir() / "crashes" / p.source; }
 
-const std::vector<CorpusProgram>& corpus() {
-  static const std::vector<CorpusProgram> programs = [] {
-    std::ifstream in(manifest_path());
-    if (!in) throw std::runtime_error("can't read " + manifest_path().string());
-    const json manifest = json::parse(in);
-    std::vector<CorpusProgram> out;
-    for (const json& e : manifest.at("programs")) {
-      CorpusProgram p;
-      p.name = e.at("name").get<std::string>();
-      p.arch = e.at("arch").get<std::string>();
-      p.args = e.at("args").get<std::vector<std::string>>();
-      p.signal = e.at("signal").get<int>();
-      p.expected_class = e.at("class").get<std::string>();
-      p.expected_type = e.at("type").get<std::string>();
-      p.crash_function = e.at("crash_function").get<std::string>();
-      p.source = e.at("source").get<std::string>();
-      p.crashing_thread = e.at("crashing_thread").get<std::string>();
-      p.deep_stack = e.value("deep_stack", false);
-      p.inlined = e.value("inlined", false);
-      out.push_back(std::move(p));
-    }
-    return out;
-  }();
-  return programs;
-}
-
-// The 1-based line of the `// CRASH-LINE` comment in a program's source.
-int crash_line_of(const CorpusProgram& p) {
-  std::ifstream in(source_path(p));
-  std::string line;
-  int found = 0;
-  for (int n = 1; std::getline(in, line); ++n) {
-    if (line.find("// CRASH-LINE") != std::string::npos) {
-      if (found != 0) return -1;  // more than one: the corpus is broken
-      found = n;
-    }
-  }
-  return found;
-}
+const std::vector<CorpusProgram>& corpus() { return triage_test::corpus_programs(); }
 
 
 bool program_built(const CorpusProgram& p) { return fs::exists(program_path(p)); }

@@ -30,8 +30,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 
+#include "support/corpus_manifest.h"
 #include "support/test_files.h"
 #include "triage/analyze/core_analyzer.h"
 #include "triage/analyze/rules.h"
@@ -46,43 +46,12 @@ namespace {
 namespace fs = std::filesystem;
 using triage_test::TempDir;
 
-struct Program {
-  std::string name;
-  std::string arch;
-  std::vector<std::string> args;
-  int signal = 0;
-  std::string expected_class;
-  std::string expected_type;
-  std::string crash_function;
-  std::string source;
-  bool other_thread = false;
-};
+using Program = triage_test::CorpusProgram;
+using triage_test::crash_line_of;
 
 fs::path crashes_build_dir() { return fs::path(TRIAGE_BUILD_DIR) / "corpus-samples" / "crashes"; }
 
-const std::vector<Program>& manifest() {
-  static const std::vector<Program> programs = [] {
-    std::ifstream in(fs::path(TRIAGE_CORPUS_DIR) / "crashes" / "manifest.json");
-    REQUIRE(in);
-    const nlohmann::json json = nlohmann::json::parse(in);
-    std::vector<Program> out;
-    for (const auto& e : json.at("programs")) {
-      Program p;
-      p.name = e.at("name").get<std::string>();
-      p.arch = e.at("arch").get<std::string>();
-      p.args = e.at("args").get<std::vector<std::string>>();
-      p.signal = e.at("signal").get<int>();
-      p.expected_class = e.at("class").get<std::string>();
-      p.expected_type = e.at("type").get<std::string>();
-      p.crash_function = e.at("crash_function").get<std::string>();
-      p.source = e.at("source").get<std::string>();
-      p.other_thread = e.at("crashing_thread").get<std::string>() == "other";
-      out.push_back(std::move(p));
-    }
-    return out;
-  }();
-  return programs;
-}
+const std::vector<Program>& manifest() { return triage_test::corpus_programs(); }
 
 std::vector<std::string> manifest_names() {
   std::vector<std::string> names;
@@ -95,14 +64,6 @@ const Program& program_named(const std::string& name) {
     if (p.name == name) return p;
   FAIL("no corpus program " << name);
   throw std::logic_error("unreachable");
-}
-
-int crash_line_of(const Program& p) {
-  std::ifstream in(fs::path(TRIAGE_CORPUS_DIR) / "crashes" / p.source);
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n)
-    if (line.find("// CRASH-LINE") != std::string::npos) return n;
-  return 0;
 }
 
 struct TracedRun {
@@ -288,7 +249,7 @@ TEST_CASE("ptrace: a captured core of each corpus program reads like the kernel'
   // (deep-recursion runs itself again through /proc/self/exe: its comm is "exe".)
   CHECK((snapshot->process.command_name == exe.filename().string().substr(0, 15) ||
          snapshot->process.command_name == "exe"));
-  CHECK((snapshot->process.pid == run.outcome.crashing_tid) == !p.other_thread);
+  CHECK((snapshot->process.pid == run.outcome.crashing_tid) == !(p.crashing_thread == "other"));
   CHECK(snapshot->process.arguments.rfind(exe.string().substr(0, 79), 0) == 0);
   CHECK(!snapshot->auxv.empty());
   CHECK(snapshot->executable_path == exe.string());
@@ -311,7 +272,7 @@ TEST_CASE("ptrace: a captured core of each corpus program reads like the kernel'
   CHECK(has_function);
   REQUIRE(!report.threads.empty());
   CHECK(report.threads.front().crashed);
-  if (p.other_thread) {
+  if ((p.crashing_thread == "other")) {
     CHECK(report.threads.size() >= 2);
     CHECK(report.threads.front().tid != report.pid);
   } else {
