@@ -26,6 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using triage_test::describe_status;
+using triage_test::exit_code;
 using triage_test::ProcessResult;
 using triage_test::run_process;
 using triage_test::TempDir;
@@ -43,8 +44,6 @@ json read_json(const fs::path& path) {
   REQUIRE(!value.is_discarded());
   return value;
 }
-
-int exit_code(const ProcessResult& r) { return WIFEXITED(r.status) && !r.timed_out ? WEXITSTATUS(r.status) : -1; }
 
 // The campaign's reports, made once per build (under a lock: CTest runs
 // tests in parallel) in BUILD/campaign/reports, with bug_of: report file

@@ -25,6 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using triage_test::describe_status;
+using triage_test::exit_code;
 using triage_test::ProcessResult;
 using triage_test::run_process;
 using triage_test::TempDir;
@@ -34,8 +35,6 @@ const fs::path kInputs = kCampaign / "inputs";
 const fs::path kCrashes = kInputs / "default/crashes";
 const fs::path kTarget = fs::path(TRIAGE_BUILD_DIR) / "corpus-samples/fuzz-target/target";
 const fs::path kAsanTarget = fs::path(TRIAGE_BUILD_DIR) / "corpus-samples/fuzz-target/target-asan";
-
-int exit_code(const ProcessResult& r) { return WIFEXITED(r.status) && !r.timed_out ? WEXITSTATUS(r.status) : -1; }
 
 ProcessResult triage_run(const std::vector<std::string>& args, const std::string& cwd = "") {
   std::vector<std::string> argv;

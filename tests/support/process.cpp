@@ -77,6 +77,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::vecto
   return result;
 }
 
+int exit_code(const ProcessResult& r) { return WIFEXITED(r.status) && !r.timed_out ? WEXITSTATUS(r.status) : -1; }
+
 std::string describe_status(const ProcessResult& r) {
   if (r.timed_out) return "timed out";
   if (WIFEXITED(r.status)) return "exit status " + std::to_string(WEXITSTATUS(r.status));

@@ -20,6 +20,9 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
                           std::chrono::seconds limit = std::chrono::seconds(300));
 
+// The exit status, or -1 when it was killed by a signal or timed out.
+int exit_code(const ProcessResult& r);
+
 // "exit status 1", "killed by signal Segmentation fault", "timed out".
 std::string describe_status(const ProcessResult& r);
 
