@@ -14,7 +14,7 @@ namespace {
 
 // A sanitizer's frame with its module and offset, symbolized: one frame per
 // inlined call, innermost first. Frames already symbolized stay as they are.
-std::vector<Frame> symbolize(const report::Frame& raw, const ModuleCache& cache) {
+std::vector<Frame> symbolize(const report::Frame& raw, ModuleCache& cache) {
   Frame frame;
   frame.pc = raw.address;
   frame.module = raw.module;
@@ -24,7 +24,7 @@ std::vector<Frame> symbolize(const report::Frame& raw, const ModuleCache& cache)
   frame.line = raw.line;
   frame.column = raw.column;
   if (!raw.function.empty() || raw.module.empty()) return {frame};
-  auto module = const_cast<ModuleCache&>(cache).get(raw.module);
+  auto module = cache.get(raw.module);
   if (!module || module->image().loads.empty()) return {frame};
   // The sanitizer counts from the module's load base, the file's first
   // segment's page.

@@ -39,17 +39,16 @@ bool is_under(const fs::path& path, const fs::path& folder) {
 
 size_t ReportSet::add(CrashStack stack, std::string path) {
   ++report_count_;
-  std::string signature = stack.signature();
-  if (auto found = by_signature_.find(signature); found != by_signature_.end()) {
-    crashes_[found->second].members.push_back(std::move(path));
-    return found->second;
-  }
-  size_t index = add_representative(std::move(stack), std::move(path));
-  crashes_[index].members.push_back(crashes_[index].report);
+  const size_t index = find_or_insert(std::move(stack), path);
+  crashes_[index].members.push_back(std::move(path));
   return index;
 }
 
 size_t ReportSet::add_representative(CrashStack stack, std::string path) {
+  return find_or_insert(std::move(stack), std::move(path));
+}
+
+size_t ReportSet::find_or_insert(CrashStack stack, std::string path) {
   std::string signature = stack.signature();
   if (auto found = by_signature_.find(signature); found != by_signature_.end()) return found->second;
   UniqueCrash crash;

@@ -45,7 +45,9 @@ class CoreAnalyzer {
   Result<report::Report> analyze_file(const std::string& core_path) const;
   report::Report analyze(const ProcessSnapshot& snapshot, const std::string& core_path) const;
 
-  const ModuleCache& module_cache() const { return *cache_; }
+  // The batch's modules; thread-safe, so analyses and their callers (a
+  // sanitizer's raw frames) may load and query them at once.
+  ModuleCache& module_cache() const { return *cache_; }
 
  private:
   const Rules& rules_;

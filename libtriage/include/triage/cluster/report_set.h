@@ -53,6 +53,9 @@ class ReportSet {
   size_t report_count() const { return report_count_; }
 
  private:
+  // The crash with this stack's signature, made (with `path` as its
+  // representative) if there is none yet.
+  size_t find_or_insert(CrashStack stack, std::string path);
   uint32_t intern(const std::string& key);
 
   std::vector<UniqueCrash> crashes_;
