@@ -39,27 +39,22 @@ Result<Report> parse_report_stack(std::string_view text, size_t max_frames) {
     if (scan == JsonScan::kStopped) return std::nullopt;  // max_frames read
     return length;
   };
-  // One element of Threads. Our reports write Crashed before Frames, so the
-  // frames of a thread that did not crash are skipped unparsed, and reading
-  // stops after the crashed thread's first max_frames frames.
+  // One element of Threads. Only the chosen thread's frames are parsed. In
+  // our own reports the crashed thread comes first, with Crashed before
+  // Frames: its first max_frames frames are read in place and the scan stops
+  // there, without even finding where the rest of the report ends.
   auto read_thread = [&](std::string_view rest, bool stop_after_crashed) -> std::optional<size_t> {
     ThreadRead candidate;
     std::string_view frames_text;
-    bool frames_read = false;
     size_t length = 0;
     JsonScan scan = json_for_each_member(rest, [&](std::string_view key, std::string_view value) -> std::optional<size_t> {
-      if (key == "Frames" && (candidate.crashed || !chosen)) {
+      if (key == "Frames" && candidate.crashed && stop_after_crashed) {
         ordered_json frames = ordered_json::array();
         auto consumed = read_frames(value, frames);
+        if (consumed == size_t{0}) return consumed;  // malformed
         candidate.thread["Frames"] = std::move(frames);
-        frames_read = true;
-        if (!consumed && candidate.crashed && stop_after_crashed) enough = true;
-        if (!consumed && !enough) {
-          // Stopped at max_frames but more is needed: skip the rest of them.
-          auto skip = json_value_length(value);
-          return skip ? skip : std::optional<size_t>(0);
-        }
-        return consumed;
+        enough = true;
+        return std::nullopt;
       }
       auto value_length = json_value_length(value);
       if (!value_length) return size_t{0};
@@ -75,9 +70,9 @@ Result<Report> parse_report_stack(std::string_view text, size_t max_frames) {
       if (problem.empty()) problem = "bad .casrep report: a thread in Threads is not an object";
       return size_t{0};
     }
-    if (!frames_read && !frames_text.empty() && (candidate.crashed || !chosen)) {
+    if (!enough && !frames_text.empty() && (candidate.crashed || !chosen)) {
       ordered_json frames = ordered_json::array();
-      read_frames(frames_text, frames);
+      if (read_frames(frames_text, frames) == size_t{0}) return size_t{0};
       candidate.thread["Frames"] = std::move(frames);
     }
     if (!chosen || candidate.crashed) chosen = std::move(candidate);
