@@ -56,9 +56,9 @@ std::vector<std::string> source_snippet(const std::string& path, int line, int c
   return snippet;
 }
 
-std::vector<std::string> proc_maps(const ProcessSnapshot& snapshot) {
+std::vector<std::string> proc_maps(std::span<const FileMapping> mappings) {
   std::vector<std::string> lines;
-  for (const FileMapping& mapping : snapshot.file_mappings) {
+  for (const FileMapping& mapping : mappings) {
     char text[128];
     std::snprintf(text, sizeof text, "%#18" PRIx64 " %#18" PRIx64 " %#10" PRIx64 " %#10" PRIx64 " ", mapping.start,
                   mapping.end, mapping.end - mapping.start, mapping.file_offset);
@@ -190,7 +190,7 @@ report::Report CoreAnalyzer::analyze(const ProcessSnapshot& snapshot, const std:
   for (size_t i = 0; i < snapshot.arch->register_names.size(); ++i)
     report.registers.emplace_back(std::string(snapshot.arch->register_names[i]), thread.registers[i]);
   report.disassembly = disassembly(snapshot, space.memory(), options_.disassembly_count, report.warnings);
-  report.proc_maps = proc_maps(snapshot);
+  report.proc_maps = proc_maps(space.file_mappings());
   report.proc_cmdline = snapshot.process.arguments;
   report.executable_path = !options_.executable.empty() ? options_.executable : snapshot.executable_path;
   report.date = rfc3339_now();

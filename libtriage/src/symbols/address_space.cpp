@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "triage/symbols/loader_modules.h"
 #include "triage/util/checked.h"
 
 namespace triage {
@@ -35,7 +36,7 @@ class LayeredMemory final : public Memory {
 
  private:
   size_t read_from_file(uint64_t address, std::span<std::byte> out) const {
-    const FileMapping* mapping = snapshot_.file_mapping_at(address);
+    const FileMapping* mapping = space_.file_mapping_at(address);
     if (!mapping) return 0;
     const ProcessModule* module = space_.module_at(address);
     if (!module || !module->file) return 0;
@@ -66,23 +67,46 @@ std::optional<int64_t> compute_bias(const ElfImageInfo& image, uint64_t start, u
   return std::nullopt;
 }
 
+// qemu-user relocates its vDSO's image in place (p_vaddr, .dynsym, section
+// addresses) but not .symtab, whose values stay image-relative; libdw would
+// prefer those and name nothing. Hiding .symtab (type SHT_NULL) in our copy
+// makes it use the relocated .dynsym. A kernel vDSO (p_vaddr 0) is left alone.
+void hide_unrelocated_symtab(std::vector<std::byte>& image, const ElfImageInfo& info) {
+  if (info.loads.empty() || info.loads.front().vaddr == 0) return;
+  const bool is64 = info.is_64bit;
+  const auto shoff = load_le(image, is64 ? 0x28 : 0x20, is64 ? 8 : 4);
+  const auto shentsize = load_le(image, is64 ? 0x3a : 0x2e, 2);
+  const auto shnum = load_le(image, is64 ? 0x3c : 0x30, 2);
+  if (!shoff || !shentsize || !shnum || *shentsize < (is64 ? 64u : 40u)) return;
+  for (uint64_t i = 0; i < *shnum; ++i) {
+    const uint64_t type_at = *shoff + i * *shentsize + 4;
+    if (load_le(image, type_at, 4) != SHT_SYMTAB) continue;
+    const uint32_t null_type = SHT_NULL;
+    std::memcpy(image.data() + type_at, &null_type, sizeof null_type);
+  }
+}
+
 }  // namespace
 
 AddressSpace::AddressSpace(const ProcessSnapshot& snapshot, ModuleCache& cache, const std::string& executable,
                            const std::function<bool(const std::string&)>& wants_source,
                            std::vector<std::string>& warnings)
     : snapshot_(snapshot) {
+  mappings_ = snapshot.file_mappings;
+  if (mappings_.empty()) mappings_ = mappings_from_loader(snapshot, cache, executable, warnings);
+  std::sort(mappings_.begin(), mappings_.end(),
+            [](const FileMapping& a, const FileMapping& b) { return a.start < b.start; });
   // Group the mappings by file, in address order.
   std::map<std::string, std::vector<const FileMapping*>> by_path;
   std::vector<std::string> order;
-  for (const FileMapping& mapping : snapshot.file_mappings) {
+  for (const FileMapping& mapping : mappings_) {
     auto& list = by_path[mapping.path];
     if (list.empty()) order.push_back(mapping.path);
     list.push_back(&mapping);
   }
   std::string main_path;
   if (auto entry = snapshot.auxv_value(AT_ENTRY))
-    if (const FileMapping* mapping = snapshot.file_mapping_at(*entry)) main_path = mapping->path;
+    if (const FileMapping* mapping = file_mapping_at(*entry)) main_path = mapping->path;
   if (main_path.empty()) main_path = snapshot.executable_path;
 
   const std::string& sysroot = cache.search().sysroot;
@@ -108,7 +132,7 @@ AddressSpace::AddressSpace(const ProcessSnapshot& snapshot, ModuleCache& cache, 
     bool deleted = disk_path.size() > kDeleted.size() && disk_path.ends_with(kDeleted);
     if (deleted) disk_path.resize(disk_path.size() - kDeleted.size());
     if (module.is_executable && !executable.empty()) disk_path = executable;
-    else if (!sysroot.empty()) disk_path = sysroot + disk_path;
+    else disk_path = cache.search().disk_path(disk_path);
 
     std::string why;
     module.file = cache.get(disk_path, &why);
@@ -155,6 +179,7 @@ void AddressSpace::add_vdso(ModuleCache& cache, std::vector<std::string>& warnin
   if (!region || !region->contents_present || region->end - *base > kMaxVdsoBytes) return;
   std::vector<std::byte> bytes(region->end - *base);
   if (!snapshot_.memory->read(*base, bytes)) return;
+  if (auto info = read_elf_image(*snapshot_.memory, *base)) hide_unrelocated_symtab(bytes, *info);
   std::string why;
   auto file = cache.get_image("[vdso]", std::move(bytes), &why);
   if (!file) {
@@ -172,6 +197,14 @@ void AddressSpace::add_vdso(ModuleCache& cache, std::vector<std::string>& warnin
 }
 
 AddressSpace::~AddressSpace() = default;
+
+const FileMapping* AddressSpace::file_mapping_at(uint64_t address) const {
+  auto it = std::upper_bound(mappings_.begin(), mappings_.end(), address,
+                             [](uint64_t a, const FileMapping& m) { return a < m.start; });
+  if (it == mappings_.begin()) return nullptr;
+  --it;
+  return address < it->end ? &*it : nullptr;
+}
 
 const ProcessModule* AddressSpace::module_at(uint64_t address) const {
   auto it = std::upper_bound(modules_.begin(), modules_.end(), address,

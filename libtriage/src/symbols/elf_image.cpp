@@ -51,6 +51,7 @@ std::optional<ElfImageInfo> read_elf_image(const Memory& memory, uint64_t base) 
   info.is_64bit = std::to_integer<uint8_t>(header[EI_CLASS]) == ELFCLASS64;
   info.type = static_cast<uint16_t>(*load_le(header, 16, 2));
   info.machine = static_cast<uint16_t>(*load_le(header, 18, 2));
+  info.entry = *load_le(header, 0x18, info.is_64bit ? 8 : 4);
   uint64_t phoff = *load_le(header, info.is_64bit ? 0x20 : 0x1c, info.is_64bit ? 8 : 4);
   uint64_t phentsize = *load_le(header, info.is_64bit ? 0x36 : 0x2a, 2);
   uint64_t phnum = *load_le(header, info.is_64bit ? 0x38 : 0x2c, 2);
@@ -74,6 +75,8 @@ std::optional<ElfImageInfo> read_elf_image(const Memory& memory, uint64_t base) 
     }
     segment.executable = (flags & PF_X) != 0;
     if (type == PT_LOAD) info.loads.push_back(segment);
+    if (type == PT_DYNAMIC) info.dynamic_vaddr = segment.vaddr, info.dynamic_size = segment.memsz;
+    if (type == PT_INTERP) info.interp_offset = segment.offset, info.interp_size = segment.filesz;
     // An empty PT_NOTE holds no build-id (and an empty read would memcpy from null).
     if (type == PT_NOTE && segment.filesz > 0 && segment.filesz <= kMaxNoteBytes)
       note_ranges.emplace_back(segment.offset, segment.filesz);

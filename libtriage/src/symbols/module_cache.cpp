@@ -287,6 +287,14 @@ bool ModuleFile::with_cfi(const std::function<bool(Dwarf_CFI*, uint64_t)>& use) 
   return false;
 }
 
+std::string ModuleSearch::disk_path(const std::string& core_path) const {
+  if (sysroot.empty()) return core_path;
+  std::string root = sysroot;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  if (core_path.starts_with(root + "/")) return core_path;
+  return root + core_path;
+}
+
 ModuleCache::ModuleCache(ModuleSearch search) : search_(std::move(search)) {}
 ModuleCache::~ModuleCache() = default;
 
@@ -389,8 +397,9 @@ std::shared_ptr<ModuleFile> ModuleCache::load(const std::string& path, std::shar
   module->dwfl_ = dwfl_begin(&callbacks);
   if (!module->dwfl_) return fail(path + ": libdwfl: " + dwfl_errmsg(-1));
   dwfl_report_begin(module->dwfl_);
-  // Base 0: the module's addresses are the file's own p_vaddr space.
-  module->module_ = dwfl_report_elf(module->dwfl_, path.c_str(), path.c_str(), fd, 0, false);
+  // Base 0 plus p_vaddr: addresses are the file's own p_vaddr space, also
+  // for an image relocated away from 0 (qemu-user's vDSO).
+  module->module_ = dwfl_report_elf(module->dwfl_, path.c_str(), path.c_str(), fd, 0, true);
   fd = -1;  // consumed by libdwfl
   dwfl_report_end(module->dwfl_, nullptr, nullptr);
   if (!module->module_) return fail(path + ": libdwfl cannot load it: " + dwfl_errmsg(-1));

@@ -1,6 +1,6 @@
-// A crashed process's modules: every ELF file the core maps (NT_FILE),
-// matched to a file on disk (sysroot, -e), checked by build-id, with its
-// load bias. Gives the memory the analysis reads (the core's, with module
+// A crashed process's modules: every ELF file the core maps (NT_FILE, or
+// the loader's list where a core has no NT_FILE), matched to a file on disk
+// (sysroot, -e), checked by build-id, with its load bias. Gives the memory the analysis reads (the core's, with module
 // files under it for pages the kernel did not dump) and symbolizes frames.
 #pragma once
 
@@ -44,6 +44,10 @@ class AddressSpace {
   ~AddressSpace();
 
   const ProcessModule* module_at(uint64_t address) const;
+  // The files mapped into the process: the core's NT_FILE, or what was
+  // found through the loader when it has none. Sorted by start.
+  std::span<const FileMapping> file_mappings() const { return mappings_; }
+  const FileMapping* file_mapping_at(uint64_t address) const;
   std::span<const ProcessModule> modules() const { return modules_; }
   // The core's memory, with module file contents where the core has none.
   const Memory& memory() const { return *memory_; }
@@ -56,6 +60,7 @@ class AddressSpace {
   void add_vdso(ModuleCache& cache, std::vector<std::string>& warnings);
 
   const ProcessSnapshot& snapshot_;
+  std::vector<FileMapping> mappings_;
   std::vector<ProcessModule> modules_;  // sorted by start
   std::unique_ptr<Memory> memory_;
 };

@@ -93,6 +93,11 @@ class ModuleFile {
 struct ModuleSearch {
   std::string sysroot;                 // prefix for every path named in a core
   std::vector<std::string> debug_dirs;  // extra places for separate debug files
+
+  // Where a file the core names is on this machine: under the sysroot,
+  // unless the path already is (cores of emulated processes written on the
+  // host, by gdb's gcore through qemu-user, name the sysroot's files).
+  std::string disk_path(const std::string& core_path) const;
 };
 
 class ModuleCache {
