@@ -12,6 +12,10 @@ packages=(
   clang libclang-rt-14-dev   # the libFuzzer harness and sanitizer builds
   zstd file python3
   gcc-i686-linux-gnu libc6-dev-i386-cross   # i386 programs of the crash corpus (corpus-samples/)
+  # The libraries the cross-architecture fixture cores (corpus-samples/cross) were
+  # made with, found by tests through --sysroot /usr/<triplet>; gdb-multiarch is
+  # bench/bench_arch.py's baseline.
+  libc6-arm64-cross libc6-armhf-cross libc6-riscv64-cross gdb-multiarch
 )
 
 if [ "$(id -u)" -ne 0 ]; then
