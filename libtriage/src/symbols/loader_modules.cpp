@@ -119,6 +119,7 @@ std::vector<FileMapping> mappings_from_loader(const ProcessSnapshot& snapshot, M
   while (link && *link != 0 && seen.insert(*link).second && seen.size() <= kMaxLinkMapEntries) {
     auto l_addr = memory.read_uint(*link, word);
     auto l_name = memory.read_uint(*link + word, word);
+    auto l_ld = memory.read_uint(*link + 2 * word, word);
     auto next = memory.read_uint(*link + 3 * word, word);
     if (!l_addr || !l_name) {
       warnings.push_back(lead + "the loader's list is cut short at " + hex(*link));
@@ -132,6 +133,13 @@ std::vector<FileMapping> mappings_from_loader(const ProcessSnapshot& snapshot, M
     if (name && !name->empty() && name->front() == '/') {
       const std::string disk_path = cache.search().disk_path(*name);
       if (auto library = cache.get(disk_path, &why)) {
+        // No build-id in such a core to check the file against; where the
+        // loader found its dynamic section tells a different build apart.
+        const auto& dynamic = library->image().dynamic_vaddr;
+        if (l_ld && dynamic && ((*l_addr + *dynamic) & mask) != *l_ld)
+          warnings.push_back(disk_path + " is not the file the process loaded as " + *name +
+                             ": its dynamic section would be at " + hex((*l_addr + *dynamic) & mask) +
+                             ", the process's is at " + hex(*l_ld) + "; its frames may be wrong");
         add_mappings(library->image(), *l_addr, page, *name, mask, mappings);
         ++libraries;
       } else {
