@@ -544,13 +544,105 @@ TEST_CASE("faults that cannot be attributed are AccessViolation with a note", "[
     crash.signal(kSigSegv, 0x500000000000);
     CHECK(crash.run() == "AccessViolation");
   }
-  SECTION("architecture without semantics yet") {
-    Crash arm(Arch::kAarch64);
-    arm.code({0x20, 0x00, 0x40, 0xf9});
-    arm.signal(kSigSegv, 0x500000000000);
-    const Classification c = arm.classify_it();
-    CHECK(c.class_name == "AccessViolation");
-    CHECK_FALSE(c.notes.empty());
+}
+
+TEST_CASE("aarch64 crashes", "[classify][aarch64]") {
+  Crash crash(Arch::kAarch64);
+  SECTION("DestAv") {
+    crash.code({0x22, 0x00, 0x00, 0xf9});  // str x2, [x1]
+    crash.reg("x1", 0x500000000000);
+    crash.signal(kSigSegv, 0x500000000000);
+    CHECK(crash.run() == "DestAv");
+  }
+  SECTION("SourceAvNearNull") {
+    crash.code({0x01, 0x00, 0x40, 0xf9});  // ldr x1, [x0]
+    crash.reg("x0", 8);
+    crash.signal(kSigSegv, 8);
+    CHECK(crash.run() == "SourceAvNearNull");
+  }
+  SECTION("the loaded value reaches a call or a store address") {
+    crash.reg("x0", 0x500000000000);
+    crash.signal(kSigSegv, 0x500000000000);
+    crash.code({0x01, 0x00, 0x40, 0xf9, 0xc0, 0x03, 0x5f, 0xd6});  // ldr x1, [x0]; ret
+    CHECK(crash.run() == "SourceAv");
+    crash.code({0x01, 0x00, 0x40, 0xf9, 0x20, 0x00, 0x3f, 0xd6});  // ...; blr x1
+    CHECK(crash.run() == "CallAvTainted");
+    crash.code({0x01, 0x00, 0x40, 0xf9, 0x22, 0x00, 0x00, 0xf9});  // ...; str x2, [x1]
+    CHECK(crash.run() == "DestAvTainted");
+  }
+  SECTION("no siginfo: the fault address is the operand's") {
+    crash.code({0x01, 0x00, 0x40, 0xf9});
+    crash.reg("x0", 0x500000000000);
+    crash.signal_without_siginfo(kSigSegv);
+    const Classification c = crash.classify_it();
+    CHECK(c.class_name == "SourceAv");
+    CHECK(c.fault_address == uint64_t{0x500000000000});
+    CHECK(c.fault_address_derived);
+  }
+}
+
+TEST_CASE("arm crashes, in ARM and Thumb state", "[classify][arm]") {
+  Crash crash(Arch::kArm);
+  SECTION("DestAv") {
+    crash.code({0x00, 0x20, 0xc3, 0xe5});  // strb r2, [r3]
+    crash.reg("r3", 0x41414000);
+    crash.signal(kSigSegv, 0x41414000);
+    CHECK(crash.run() == "DestAv");
+  }
+  SECTION("CallAvTainted") {
+    crash.code({0x00, 0x10, 0x90, 0xe5, 0x31, 0xff, 0x2f, 0xe1});  // ldr r1, [r0]; blx r1
+    crash.reg("r0", 0x50000000);
+    crash.signal(kSigSegv, 0x50000000);
+    CHECK(crash.run() == "CallAvTainted");
+  }
+  SECTION("BranchAvNearNull through memory") {
+    crash.code({0x04, 0xf0, 0x90, 0xe5});  // ldr pc, [r0, #4]
+    crash.reg("r0", 8);
+    crash.signal(kSigSegv, 12);
+    CHECK(crash.run() == "BranchAvNearNull");
+  }
+  SECTION("Thumb when the CPSR T bit is set") {
+    crash.reg("cpsr", 0x20);
+    crash.code({0x1b, 0x68});  // ldr r3, [r3]
+    crash.signal(kSigSegv, 0);
+    CHECK(crash.run() == "SourceAvNearNull");
+    crash.code({0x01, 0x68, 0x0a, 0x60});  // ldr r1, [r0]; str r2, [r1]
+    crash.reg("r0", 0x50000000);
+    crash.signal(kSigSegv, 0x50000000);
+    CHECK(crash.run() == "DestAvTainted");
+  }
+}
+
+TEST_CASE("riscv crashes", "[classify][riscv]") {
+  Crash crash(Arch::kRiscv64);
+  SECTION("DestAv") {
+    crash.code({0x23, 0x80, 0xe7, 0x00});  // sb a4, 0(a5)
+    crash.reg("a5", 0x500000000000);
+    crash.signal(kSigSegv, 0x500000000000);
+    CHECK(crash.run() == "DestAv");
+  }
+  SECTION("the loaded value reaches a call or a store address") {
+    crash.reg("a0", 0x500000000000);
+    crash.signal(kSigSegv, 0x500000000000);
+    crash.code({0x0c, 0x61, 0x82, 0x95});  // ld a1, 0(a0); jalr a1
+    CHECK(crash.run() == "CallAvTainted");
+    crash.code({0x0c, 0x61, 0x90, 0xe1});  // ld a1, 0(a0); sd a2, 0(a1)
+    CHECK(crash.run() == "DestAvTainted");
+  }
+  SECTION("jr 8(a1) without siginfo: the target is a1 + 8") {
+    crash.code({0x67, 0x80, 0x85, 0x00});
+    crash.signal_without_siginfo(kSigSegv);
+    crash.reg("a1", 0x10);
+    CHECK(crash.run() == "BranchAvNearNull");
+    crash.reg("a1", 0xfff8);  // + 8 is 64 KiB: not near null
+    CHECK(crash.run() == "BranchAv");
+  }
+  SECTION("rv32 SourceAvNearNull") {
+    Crash rv32(Arch::kRiscv32);
+    rv32.code({0xc8, 0x41});  // c.lw a0, 4(a1)
+    rv32.reg("a1", 0x10);
+    rv32.signal(kSigSegv, 0x14);
+    CHECK(rv32.run() == "SourceAvNearNull");
   }
 }
 

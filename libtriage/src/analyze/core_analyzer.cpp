@@ -71,12 +71,8 @@ std::vector<std::string> disassembly(const ProcessSnapshot& snapshot, const Memo
                                      std::vector<std::string>& warnings) {
   const ThreadSnapshot& thread = snapshot.crashing_thread();
   uint64_t pc = thread.registers[snapshot.arch->pc];
-  InstructionMode mode = InstructionMode::kDefault;
-  if (snapshot.arch->arch == Arch::kArm) {
-    auto cpsr = snapshot.arch->register_index("cpsr");
-    if (cpsr && (thread.registers[*cpsr] & 0x20)) mode = InstructionMode::kThumb;
-  }
-  auto disassembler = Disassembler::create(*snapshot.arch, mode);
+  auto disassembler =
+      Disassembler::create(*snapshot.arch, instruction_mode(*snapshot.arch, thread.registers));
   if (!disassembler) {
     warnings.push_back("no disassembly: " + disassembler.error().message);
     return {};

@@ -17,6 +17,14 @@ std::string Instruction::text() const {
   return mnemonic + " " + operands;
 }
 
+InstructionMode instruction_mode(const ArchInfo& arch, const Registers& registers) {
+  if (arch.arch != Arch::kArm) return InstructionMode::kDefault;
+  const std::optional<int> cpsr = arch.register_index("cpsr");
+  if (!cpsr || static_cast<size_t>(*cpsr) >= registers.size()) return InstructionMode::kDefault;
+  return (registers[static_cast<size_t>(*cpsr)] & 0x20) != 0 ? InstructionMode::kThumb
+                                                             : InstructionMode::kDefault;
+}
+
 namespace {
 
 struct CapstoneMode {
@@ -39,10 +47,20 @@ std::optional<CapstoneMode> capstone_mode(Arch arch, InstructionMode mode) {
       return CapstoneMode{CS_ARCH_ARM64, CS_MODE_ARM, 4, 4};
     case Arch::kRiscv32:
     case Arch::kRiscv64:
+#if CS_API_MAJOR >= 5
+      return CapstoneMode{CS_ARCH_RISCV,
+                          static_cast<cs_mode>((arch == Arch::kRiscv64 ? CS_MODE_RISCV64 : CS_MODE_RISCV32) |
+                                               CS_MODE_RISCVC),
+                          4, 2};
+#else
       return std::nullopt;
+#endif
   }
   return std::nullopt;
 }
+
+// Capstone has RISC-V from version 5; chosen when this is compiled.
+constexpr bool kCapstoneHasRiscv = CS_API_MAJOR >= 5;
 
 class CapstoneDisassembler final : public Disassembler {
  public:
@@ -106,8 +124,9 @@ class CapstoneDisassembler final : public Disassembler {
 
 Result<std::unique_ptr<Disassembler>> Disassembler::create(const ArchInfo& arch,
                                                            InstructionMode mode) {
-  // Capstone 4 has no RISC-V: our own decoder does it.
-  if (arch.arch == Arch::kRiscv32 || arch.arch == Arch::kRiscv64) return make_riscv_disassembler(arch);
+  // Capstone 4 (Debian 12's) has no RISC-V: our own decoder does it.
+  if (!kCapstoneHasRiscv && (arch.arch == Arch::kRiscv32 || arch.arch == Arch::kRiscv64))
+    return make_riscv_disassembler(arch);
   const std::optional<CapstoneMode> cs = capstone_mode(arch.arch, mode);
   if (!cs) return make_error(ErrorKind::kUnsupported, "no disassembler for " + std::string(arch.name));
   csh handle = 0;

@@ -417,7 +417,7 @@ class Classifier {
     }
 
     // 2. The instruction at pc.
-    auto analyzer = InstructionAnalyzer::create(*arch_);
+    auto analyzer = InstructionAnalyzer::create(*arch_, instruction_mode(*arch_, *registers_));
     if (!analyzer) {
       out_.fault_address = fault.address;
       if (fault.address && is_stack_overflow(*fault.address, sp)) {
@@ -564,11 +564,20 @@ class Classifier {
   // The target of an indirect call/jump, or the return address of a ret.
   std::optional<uint64_t> branch_target(const InstructionSemantics& s) const {
     const unsigned word = arch_->word_size;
-    if (!s.target_register.empty()) return register_value(*arch_, *registers_, s.target_register);
+    if (!s.target_register.empty()) {
+      const std::optional<uint64_t> value = register_value(*arch_, *registers_, s.target_register);
+      if (!value) return std::nullopt;
+      return (*value + static_cast<uint64_t>(s.target_offset)) & arch_->address_mask();
+    }
     if (s.target_memory && *s.target_memory < s.memory_operands.size()) {
       const MemoryOperand& op = s.memory_operands[*s.target_memory];
-      if (auto ea = op.effective_address(*arch_, *registers_))
+      if (auto ea = op.effective_address(*arch_, *registers_)) {
+        if (s.target_offset != 0)
+          return input_.memory.read_uint((*ea + static_cast<uint64_t>(s.target_offset)) &
+                                             arch_->address_mask(),
+                                         word);
         return input_.memory.read_uint(*ea, op.size ? std::min(op.size, 8u) : word);
+      }
       return std::nullopt;
     }
     if (s.kind == InstructionKind::kReturn && !s.memory_operands.empty()) {

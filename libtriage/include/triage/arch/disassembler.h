@@ -1,5 +1,7 @@
-// Disassembly: with Capstone for x86, ARM/Thumb and AArch64, and with our
-// own decoder (arch/riscv_decoder.h) for RISC-V, which Capstone 4 lacks.
+// Disassembly: with Capstone for x86, ARM/Thumb and AArch64, and for RISC-V
+// with Capstone's where the Capstone built against has it (version 5 and
+// later), else with our own decoder (arch/riscv_decoder.h): Debian 12 ships
+// Capstone 4. The classifier's RISC-V semantics always use our decoder.
 // One Disassembler per thread (Capstone handles are not shared between
 // threads).
 #pragma once
@@ -11,6 +13,7 @@
 
 #include "triage/arch/arch.h"
 #include "triage/core/memory.h"
+#include "triage/core/process_snapshot.h"
 #include "triage/error.h"
 
 namespace triage {
@@ -25,6 +28,10 @@ struct Instruction {
 };
 
 enum class InstructionMode { kDefault, kThumb };
+
+// The state a thread executes in: Thumb for 32-bit ARM with the CPSR T bit
+// (bit 5) set, kDefault otherwise.
+InstructionMode instruction_mode(const ArchInfo& arch, const Registers& registers);
 
 class Disassembler {
  public:

@@ -4,9 +4,10 @@
 // thread's registers, the target of an indirect call or jump, and the
 // registers it reads and writes (for following a loaded value forward).
 //
-// One analyzer per architecture (instruction_semantics_<arch>.cpp), built on
-// Capstone's instruction detail; x86 and x86-64 are implemented. Like a
-// Disassembler, an analyzer owns a Capstone handle: one per thread.
+// One analyzer per architecture (instruction_semantics_<arch>.cpp): x86 and
+// x86-64, 32-bit ARM (ARM and Thumb state) and AArch64 on Capstone's
+// instruction detail, RV32/RV64 on our RISC-V decoder. Like a Disassembler,
+// an analyzer may own a Capstone handle: one per thread.
 #pragma once
 
 #include <cstdint>
@@ -48,7 +49,11 @@ struct MemoryOperand {
   std::string_view segment;
   std::string_view base;
   std::string_view index;
-  int scale = 1;
+  int scale = 1;  // negative for a subtracted index (ARM "[r1, -r2]")
+  // Bits of the index register that count, 0 for all: AArch64's uxtw/sxtw
+  // take the low 32 bits, zero- or sign-extended (index_signed).
+  unsigned index_bits = 0;
+  bool index_signed = false;
   int64_t displacement = 0;  // pc-relative operands are resolved into it
   unsigned size = 0;          // bytes accessed; 0 when unknown
   unsigned address_size = 8;  // bytes: the address wraps at this width
@@ -78,7 +83,13 @@ struct InstructionSemantics {
   std::vector<MemoryOperand> memory_operands;  // explicit ones first
   // For call/jump: exactly one of these is set for an indirect transfer
   // (target_memory indexes memory_operands); direct_target for a direct one.
+  // A register target is the register's value plus target_offset (RISC-V
+  // jalr's immediate); a memory target is the word at target_offset in its
+  // operand (ARM ldm/pop with pc: the last word), else the operand's value.
+  // Returns name the register or the memory they branch through where they
+  // have one (ARM bx lr/pop {pc}, AArch64 x30, RISC-V ra).
   std::string_view target_register;
+  int64_t target_offset = 0;
   std::optional<size_t> target_memory;
   std::optional<uint64_t> direct_target;
   // Registers by canonical name: the table's name for general registers
@@ -100,7 +111,8 @@ struct InstructionSemantics {
 
 class InstructionAnalyzer {
  public:
-  // kUnsupported for architectures without semantics yet (ARM, AArch64, RISC-V).
+  // `mode` selects Thumb for 32-bit ARM (see instruction_mode()); the
+  // other architectures ignore it.
   static Result<std::unique_ptr<InstructionAnalyzer>> create(
       const ArchInfo& arch, InstructionMode mode = InstructionMode::kDefault);
   virtual ~InstructionAnalyzer() = default;
