@@ -8,6 +8,8 @@ const char* to_string(FrameTrust trust) {
   switch (trust) {
     case FrameTrust::kContext: return "context";
     case FrameTrust::kCfi: return "cfi";
+    case FrameTrust::kExidx: return "exidx";
+    case FrameTrust::kPrologue: return "prologue";
     case FrameTrust::kFramePointer: return "fp";
     case FrameTrust::kScan: return "scan";
   }

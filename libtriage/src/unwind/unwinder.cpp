@@ -2,13 +2,21 @@
 
 #include <elfutils/libdw.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <span>
+#include <unordered_map>
 
 #include "dwarf_expression.h"
+#include "triage/unwind/arm_exidx.h"
+#include "triage/unwind/prologue.h"
+#include "triage/unwind/return_address.h"
 
 namespace triage {
 namespace {
+
+constexpr int kArmCpsr = 16;  // in the ARM register table
 
 // Register values in prstatus order, with which of them are known.
 struct RegisterState {
@@ -16,6 +24,7 @@ struct RegisterState {
   std::vector<bool> known;
   uint64_t pc = 0;
   bool pc_is_exact = true;  // false for return addresses: look up pc - 1
+  bool thumb = false;       // ARM: the code at pc is Thumb
 
   std::optional<uint64_t> get(int index) const {
     if (index < 0 || static_cast<size_t>(index) >= values.size() || !known[index]) return std::nullopt;
@@ -40,6 +49,11 @@ class ThreadUnwinder {
     state.values = thread.registers;
     state.known.assign(state.values.size(), true);
     state.pc = state.values[arch_.pc];
+    // ARM keeps the Thumb state in cpsr (T, bit 5); pc itself is even.
+    if (arch_.arch == Arch::kArm) {
+      state.thumb = state.values.size() > kArmCpsr && ((state.values[kArmCpsr] >> 5) & 1);
+      state.pc &= ~uint64_t{1};
+    }
     stack.frames.push_back({.pc = state.pc, .trust = FrameTrust::kContext});
 
     while (true) {
@@ -50,10 +64,17 @@ class ThreadUnwinder {
       RegisterState caller;
       FrameTrust trust;
       std::string why_stopped;
+      bool no_exidx_entry = arch_.arch != Arch::kArm;  // other architectures have no such table
       if (step_cfi(state, caller, &why_stopped)) {
         trust = FrameTrust::kCfi;
       } else if (!why_stopped.empty()) {
         break;  // the CFI says this is the outermost frame
+      } else if (step_exidx(state, caller, &why_stopped, &no_exidx_entry)) {
+        trust = FrameTrust::kExidx;
+      } else if (!why_stopped.empty()) {
+        break;  // the index table says this is the outermost frame
+      } else if (no_exidx_entry && step_prologue(state, caller, stack.frames.size() == 1)) {
+        trust = FrameTrust::kPrologue;
       } else if (step_frame_pointer(state, caller, stack.frames.size() == 1)) {
         trust = FrameTrust::kFramePointer;
       } else if (step_scan(state, caller)) {
@@ -63,6 +84,11 @@ class ThreadUnwinder {
         break;
       }
       caller.pc &= arch_.address_mask();
+      if (arch_.arch == Arch::kArm) {
+        // Bit 0 of an ARM return address is the state of the code it returns to.
+        if (!caller.pc_is_exact) caller.thumb = caller.pc & 1;
+        caller.pc = return_target(arch_.arch, caller.pc);
+      }
       if (caller.pc == 0) break;  // the outermost frame's return address
       auto old_sp = state.get(arch_.sp), new_sp = caller.get(arch_.sp);
       if (old_sp && new_sp && *new_sp < *old_sp && state.pc_is_exact == caller.pc_is_exact) {
@@ -177,6 +203,98 @@ class ThreadUnwinder {
     return true;
   }
 
+  // One step with the ARM EHABI index table (.ARM.exidx), for ARM code
+  // without DWARF CFI: the cross glibc has only these tables. Returns false
+  // with a reason in *stop when the table marks the function outermost.
+  // *no_entry: the module has no entry for the pc (no table, or the pc is
+  // before its first function), so other strategies may guess.
+  bool step_exidx(const RegisterState& state, RegisterState& caller, std::string* stop, bool* no_entry) {
+    if (arch_.arch != Arch::kArm) return false;
+    const ProcessModule* module = space_.module_at(state.pc);
+    if (!module || !module->file) return false;
+    auto [it, added] = exidx_.try_emplace(module->file.get());
+    if (added) it->second = unwind_detail::ExidxTable::from_elf(module->file->bytes());
+    *no_entry = !it->second;
+    if (!it->second) return false;
+    uint64_t lookup = module->file_address(state.pc_is_exact ? state.pc : state.pc - 1);
+    std::vector<uint8_t> opcodes;
+    unwind_detail::ExidxStatus status = it->second->opcodes_for(static_cast<uint32_t>(lookup), opcodes);
+    *no_entry = status == unwind_detail::ExidxStatus::kNoEntry;
+    if (status == unwind_detail::ExidxStatus::kCantUnwind) {
+      *stop = "outermost frame";
+      return false;
+    }
+    if (status != unwind_detail::ExidxStatus::kOk) return false;
+
+    unwind_detail::ArmRegisters regs;
+    for (int n = 0; n < 16; ++n) {
+      auto value = n == arch_.pc ? std::optional<uint64_t>(state.pc) : state.get(n);
+      regs.known[n] = value.has_value();
+      if (value) regs.r[n] = static_cast<uint32_t>(*value);
+    }
+    auto read = [&](uint32_t address) -> std::optional<uint32_t> {
+      auto value = memory_.read_uint(address, 4);
+      if (!value) return std::nullopt;
+      return static_cast<uint32_t>(*value);
+    };
+    bool pc_popped = false;
+    if (unwind_detail::execute_exidx_opcodes(opcodes, regs, read, &pc_popped) != unwind_detail::ExidxStatus::kOk)
+      return false;
+    const int return_register = pc_popped ? 15 : 14;
+    if (!regs.known[return_register]) return false;
+    caller = state;
+    for (int n = 0; n < 16; ++n)
+      if (regs.known[n] && n != arch_.pc) caller.set(n, regs.r[n]);
+    caller.pc = regs.r[return_register];
+    caller.pc_is_exact = false;
+    return true;
+  }
+
+  // Code with no unwind tables (no CFI, no EHABI entry), on ARM (Thumb) and
+  // RISC-V: read the prologue of the function the symbol table puts the pc
+  // in, from its entry up to the pc.
+  bool step_prologue(const RegisterState& state, RegisterState& caller, bool innermost) {
+    constexpr uint64_t kMaxFunctionOffset = 4096, kMaxPrologueBytes = 256;
+    const bool riscv = arch_.arch == Arch::kRiscv32 || arch_.arch == Arch::kRiscv64;
+    if (!riscv && !(arch_.arch == Arch::kArm && state.thumb)) return false;
+    const ProcessModule* module = space_.module_at(state.pc);
+    auto sp = state.get(arch_.sp);
+    if (!module || !module->file || !sp) return false;
+    uint64_t lookup = state.pc_is_exact ? state.pc : state.pc - 1;
+    auto locations = module->file->symbolize(module->file_address(lookup), false);
+    if (locations.empty() || locations.back().function.empty() ||
+        locations.back().function_offset > kMaxFunctionOffset)
+      return false;
+    // Thumb symbols have bit 0 set, and offsets count from that.
+    uint64_t entry = (lookup - locations.back().function_offset) & ~uint64_t{1};
+    uint64_t pc_offset = state.pc - entry;
+    std::vector<uint8_t> code(std::min(pc_offset, kMaxPrologueBytes) & ~uint64_t{1});
+    if (!memory_.read(entry, std::as_writable_bytes(std::span(code)))) return false;
+    auto prologue = riscv ? unwind_detail::analyze_riscv_prologue(code, static_cast<uint32_t>(pc_offset), arch_.is_64bit)
+                          : unwind_detail::analyze_thumb_prologue(code, static_cast<uint32_t>(pc_offset));
+    if (!prologue) return false;
+    // Register n of the prologue is index n in both register tables
+    // (RISC-V's index 0 is pc, and x0 is never saved).
+    const uint64_t entry_sp = *sp + prologue->frame_size;
+    caller = state;
+    for (size_t n = 1; n < prologue->saved.size() && n < state.values.size(); ++n) {
+      if (!prologue->saved[n] || static_cast<int>(n) == arch_.sp) continue;
+      auto value = memory_.read_uint(entry_sp - *prologue->saved[n], arch_.word_size);
+      if (!value) return false;
+      caller.set(static_cast<int>(n), *value);
+    }
+    // Without a saved return address the function is a leaf: only the
+    // innermost frame can be in one.
+    const bool pc_saved = !riscv && prologue->saved[15];
+    if (!prologue->saved[arch_.lr] && !pc_saved && !innermost) return false;
+    auto return_address = pc_saved ? caller.get(15) : caller.get(arch_.lr);
+    if (!return_address) return false;
+    caller.pc = *return_address;
+    caller.set(arch_.sp, entry_sp);
+    caller.pc_is_exact = false;
+    return true;
+  }
+
   // Frame pointer / link register. On x86 a frame is [fp] = caller's fp,
   // [fp + word] = return address; on AArch64 the frame record is the same
   // shape at x29; RISC-V keeps ra at fp - word and the caller's fp at
@@ -208,7 +326,10 @@ class ThreadUnwinder {
     if (arch_.arch == Arch::kRiscv32 || arch_.arch == Arch::kRiscv64) {
       ret_slot = *fp - word, fp_slot = *fp - 2 * word, new_sp = *fp;
     } else if (arch_.arch == Arch::kArm) {
-      return false;  // no single ARM frame layout: leave it to CFI and the scan
+      // No reliable ARM layout: GCC's Thumb r7 points below the locals, not at
+      // a frame record, and ARM-state r11 records differ between compilers.
+      // CFI, EHABI and the prologue carry ARM instead.
+      return false;
     } else {
       ret_slot = *fp + word, fp_slot = *fp, new_sp = *fp + 2 * word;
     }
@@ -221,26 +342,12 @@ class ThreadUnwinder {
     return true;
   }
 
-  // Does the instruction before `address` look like a call? A cheap check
-  // that keeps the scan from taking every code pointer for a return address.
-  bool follows_call(uint64_t address) const {
+  // Does the instruction before the return address look like a call?
+  bool after_call(uint64_t return_address) const {
     std::array<std::byte, 8> before{};
-    if (address < before.size() || !memory_.read(address - before.size(), before)) return false;
-    auto at = [&](size_t back) { return std::to_integer<uint8_t>(before[before.size() - back]); };
-    switch (arch_.arch) {
-      case Arch::kX86:
-      case Arch::kX86_64:
-        if (at(5) == 0xe8) return true;  // call rel32
-        for (size_t length = 2; length <= 7; ++length)  // call r/m: ff /2
-          if (at(length) == 0xff && ((at(length - 1) >> 3) & 7) == 2) return true;
-        return false;
-      case Arch::kAarch64: {
-        uint32_t insn = static_cast<uint32_t>(at(4) | at(3) << 8 | at(2) << 16 | at(1) << 24);
-        return (insn & 0xfc000000) == 0x94000000 || (insn & 0xfffffc1f) == 0xd63f0000;  // bl, blr
-      }
-      default:
-        return true;  // no cheap check: accept any code address
-    }
+    uint64_t target = return_target(arch_.arch, return_address);
+    if (target < before.size() || !memory_.read(target - before.size(), before)) return false;
+    return follows_call(arch_.arch, return_address, before);
   }
 
   bool step_scan(const RegisterState& state, RegisterState& caller) {
@@ -252,8 +359,8 @@ class ThreadUnwinder {
       uint64_t slot = *sp + offset;
       auto value = memory_.read_uint(slot, word);
       if (!value) return false;
-      if (*value == state.pc && offset == 0) continue;
-      if (!is_code(*value) || !follows_call(*value)) continue;
+      if (return_target(arch_.arch, *value) == state.pc && offset == 0) continue;
+      if (!is_code(*value) || !after_call(*value)) continue;
       caller = state;
       caller.pc = *value;
       caller.pc_is_exact = false;
@@ -268,6 +375,8 @@ class ThreadUnwinder {
   const AddressSpace& space_;
   const Memory& memory_;
   const UnwindLimits& limits_;
+  // Each ARM module's index table, read on first use (null: it has none).
+  std::unordered_map<const ModuleFile*, std::optional<unwind_detail::ExidxTable>> exidx_;
 };
 
 }  // namespace

@@ -13,11 +13,13 @@ namespace triage {
 enum class FrameTrust {
   kContext,       // the thread's own registers: frame 0
   kCfi,           // unwound with DWARF call frame information
+  kExidx,         // unwound with ARM EHABI tables (.ARM.exidx/.ARM.extab)
+  kPrologue,      // read the function's prologue (ARM code with no unwind tables)
   kFramePointer,  // followed the frame pointer / link register
   kScan,          // a return address found by scanning the stack: may be spurious
 };
 
-const char* to_string(FrameTrust trust);  // "context", "cfi", "fp", "scan"
+const char* to_string(FrameTrust trust);  // "context", "cfi", "exidx", "prologue", "fp", "scan"
 
 // A function name without its parameter list and what follows it
 // ("ns::Parser::parse(char const*) const" -> "ns::Parser::parse"); names

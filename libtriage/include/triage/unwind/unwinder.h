@@ -1,7 +1,9 @@
 // Unwinding a thread's stack from its registers and the process's memory.
 // Strategies are tried in a fixed order for every frame: DWARF CFI (libdw),
-// then the frame pointer / link register, then a bounded scan of the stack
-// for a return address. Each frame records which one found it.
+// on ARM the EHABI index table (.ARM.exidx), then, for code with neither
+// (ARM Thumb, RISC-V), the function's prologue, then the frame pointer /
+// link register, then a bounded scan of the stack for a return address
+// that follows a call. Each frame records which one found it.
 #pragma once
 
 #include <cstddef>
