@@ -23,7 +23,11 @@
       too small"). This rewrites it in the riscv64 kernel's layout (376 bytes:
       the same 112-byte header, pc and x1..x31, pr_fpvalid) from REGISTERS,
       the `info registers general` gdb printed live before `gcore`, after
-      checking that the 27 registers the note kept agree with it. The
+      checking that the 27 registers the note kept agree with it. A riscv32
+      core gets the same: gdb writes the host's 32-bit (i386) layout, 144
+      bytes, pr_reg cut to 68 bytes (pc, x1..x16); the riscv32 kernel's is
+      204 bytes (the 72-byte header, pc and x1..x31, pr_fpvalid), and the 17
+      registers kept are checked. The
       rewritten notes are appended at the end of the file and PT_NOTE (and
       the note section's header) point there; the old notes are zeroed.
 
@@ -181,12 +185,25 @@ RISCV_GDB_NAMES = ["pc", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "fp", "s1", "
                    "s11", "t3", "t4", "t5", "t6"]
 
 
+# The riscv64 and riscv32 kernels' NT_PRSTATUS: the header (112 / 72 bytes),
+# pr_reg = pc, x1..x31 (32 words), pr_fpvalid (4 bytes, padded to 8 on
+# riscv64); and what gdb 13 on an x86-64 host writes instead: the header and
+# its own host layout's pr_reg, cut to the first 27 (x86-64) / 17 (i386)
+# words, so of the right header but too small.
+RISCV_PRSTATUS = {  # is64: (word format, header size, kernel size, gdb 13 size, registers gdb keeps)
+    True: ("Q", 112, 376, 336, 27),
+    False: ("I", 72, 204, 144, 17),
+}
+
+
 def fix_riscv_prstatus(path, regs_path):
     with open(path, "rb") as f:
         data = bytearray(f.read())
     elf = Elf(data)
-    if elf.e_machine != EM_RISCV or not elf.is64:
-        raise SystemExit(f"{path}: not a riscv64 core")
+    if elf.e_machine != EM_RISCV:
+        raise SystemExit(f"{path}: not a RISC-V core")
+    word, header, size, gdb_size, kept_count = RISCV_PRSTATUS[elf.is64]
+    layout = "riscv64" if elf.is64 else "riscv32"
     live = {}
     for line in open(regs_path, encoding="utf-8", errors="replace"):
         m = re.match(r"^(\w+)\s+(0x[0-9a-f]+)", line)
@@ -201,17 +218,18 @@ def fix_riscv_prstatus(path, regs_path):
     fixed = 0
     out_notes = []
     for name, ntype, desc in notes:
-        if name == b"CORE" and ntype == 1 and len(desc) != 376:
-            if len(desc) != 336:
-                raise SystemExit(f"{path}: NT_PRSTATUS of {len(desc)} bytes, expected 336 (gdb 13) or 376")
-            kept = struct.unpack_from("<27Q", desc, 112)
-            if list(kept) != regs[:27]:
+        if name == b"CORE" and ntype == 1 and len(desc) != size:
+            if len(desc) != gdb_size:
+                raise SystemExit(f"{path}: NT_PRSTATUS of {len(desc)} bytes, expected {gdb_size} (gdb 13) or {size}")
+            kept = struct.unpack_from(f"<{kept_count}{word}", desc, header)
+            if list(kept) != regs[:kept_count]:
                 raise SystemExit(f"{path}: NT_PRSTATUS registers disagree with {regs_path}")
-            desc = desc[:112] + struct.pack("<32Q", *regs) + struct.pack("<ii", 1, 0)
+            desc = desc[:header] + struct.pack(f"<32{word}", *regs) + struct.pack("<i", 1)
+            desc += bytes(size - len(desc))
             fixed += 1
         out_notes.append((name, ntype, desc))
     if not fixed:
-        print(f"{os.path.basename(path)}: NT_PRSTATUS already in the riscv64 layout")
+        print(f"{os.path.basename(path)}: NT_PRSTATUS already in the {layout} layout")
         return
     blob = bytearray()
     for name, ntype, desc in out_notes:
@@ -223,18 +241,24 @@ def fix_riscv_prstatus(path, regs_path):
     data += bytes(-len(data) % 8)
     new_offset = len(data)
     data += blob
-    struct.pack_into("<QQ", data, note_ph["at"] + 8, new_offset, 0)  # p_offset, p_vaddr
-    struct.pack_into("<Q", data, note_ph["at"] + 32, len(blob))       # p_filesz
+    if elf.is64:
+        struct.pack_into("<QQ", data, note_ph["at"] + 8, new_offset, 0)  # p_offset, p_vaddr
+        struct.pack_into("<Q", data, note_ph["at"] + 32, len(blob))       # p_filesz
+    else:
+        struct.pack_into("<II", data, note_ph["at"] + 4, new_offset, 0)   # p_offset, p_vaddr
+        struct.pack_into("<I", data, note_ph["at"] + 16, len(blob))       # p_filesz
     # The section header gdb writes for the notes ("note0"), if any.
+    sh_at = 24 if elf.is64 else 16  # sh_offset, then sh_size
+    sh_fmt = "<QQ" if elf.is64 else "<II"
     for i in range(elf.e_shnum):
         off = elf.e_shoff + i * elf.e_shentsize
         sh_type, = struct.unpack_from("<I", data, off + 4)
-        sh_offset, sh_size = struct.unpack_from("<QQ", data, off + 24)
+        sh_offset, sh_size = struct.unpack_from(sh_fmt, data, off + sh_at)
         if sh_type == 7 and sh_offset == note_ph["offset"]:
-            struct.pack_into("<QQ", data, off + 24, new_offset, len(blob))
+            struct.pack_into(sh_fmt, data, off + sh_at, new_offset, len(blob))
     with open(path, "wb") as f:
         f.write(data)
-    print(f"{os.path.basename(path)}: NT_PRSTATUS rewritten in the riscv64 layout")
+    print(f"{os.path.basename(path)}: NT_PRSTATUS rewritten in the {layout} layout")
 
 
 def load_bias(core_path, exe_path):
@@ -349,7 +373,7 @@ def pick_all(exp, arch, kind, key):
 
 def manifest(spec_path, out_dir):
     """SPEC lines (tab-separated):
-         arch <arch> <triplet> <qemu> <gcc version> <qemu version> <gdb version>
+         arch <arch> <triplet> <qemu> <compiler version> <qemu version> <gdb version> [<sysroot>]
          lib <arch> <path in sysroot> <package> <version>
          fixture <arch> <program> <kind> <source (relative to corpus-samples)> <args, space-separated or ->
     """
@@ -361,9 +385,11 @@ def manifest(spec_path, out_dir):
     for raw in open(spec_path, encoding="utf-8"):
         row = raw.rstrip("\n").split("\t")
         if row[0] == "arch":
-            _, arch, triplet, qemu, gcc, qemu_version, gdb = row
-            arches[arch] = {"triplet": triplet, "sysroot": f"/usr/{triplet}", "qemu": qemu,
-                            "compiler": gcc, "qemu_version": qemu_version, "gdb": gdb, "libraries": []}
+            _, arch, triplet, qemu, compiler, qemu_version, gdb = row[:7]
+            # The sysroot column: "" for the freestanding static riscv32 programs.
+            sysroot = row[7] if len(row) > 7 else f"/usr/{triplet}"
+            arches[arch] = {"triplet": triplet, "sysroot": sysroot, "qemu": qemu,
+                            "compiler": compiler, "qemu_version": qemu_version, "gdb": gdb, "libraries": []}
         elif row[0] == "lib":
             _, arch, path, package, version = row
             arches[arch]["libraries"].append({

@@ -6,7 +6,11 @@
 # five crash programs with the Debian cross compiler (-O0 -g, the corpus's
 # flags), dynamically linked against the cross libc under /usr/<triplet>, runs
 # each under qemu-user (no ASLR on the host, an empty environment, the guest's
-# libraries forced to the sysroot's) and keeps two cores of it:
+# libraries forced to the sysroot's) and keeps two cores of it. riscv32 (RV32)
+# has no Debian libc: its five programs (src/rv32/, with their own _start and
+# syscalls in src/rv32/rt.c) are built freestanding and static by the riscv64
+# cross compiler with -march=rv32gc -mabi=ilp32d, and have only the gcore
+# kind. The cores:
 #
 #   <arch>/<program>.gcore.core.zst  gdb-multiarch's `gcore`, attached to
 #                                    qemu-user's gdb stub when the program
@@ -14,13 +18,13 @@
 #                                    NT_FILE, ...: a kernel-like core), with
 #                                    read-only file-backed mappings trimmed the
 #                                    way the kernel trims them (crosscore.py
-#                                    trim) and, on riscv64, NT_PRSTATUS
-#                                    rewritten in the riscv64 layout (gdb 13
-#                                    writes the host's: crosscore.py
-#                                    fix-riscv-prstatus)
+#                                    trim) and, on riscv64 and riscv32,
+#                                    NT_PRSTATUS rewritten in the kernel's
+#                                    layout (gdb 13 writes the host's:
+#                                    crosscore.py fix-riscv-prstatus)
 #   <arch>/<program>.qemu.core.zst   the core qemu-user writes itself when the
-#                                    guest dies (none for riscv64: QEMU has no
-#                                    RISC-V core writer)
+#                                    guest dies (none for riscv64 and riscv32:
+#                                    QEMU has no RISC-V core writer)
 #
 # beside the binary <arch>/<program>, with gdb-multiarch's view of each core
 # (<arch>/<program>.<kind>.gdb.txt: signal, $_siginfo, bt, registers, x/6i $pc)
@@ -60,7 +64,17 @@ arches=(
   "arm arm-linux-gnueabihf qemu-arm"
   "riscv64 riscv64-linux-gnu qemu-riscv64"
   "i386 i686-linux-gnu qemu-i386"
+  "riscv32 riscv32-linux-gnu qemu-riscv32"
 )
+# riscv32: Debian 12 has no riscv32 libc (no riscv32 glibc toolchain), so the
+# programs are freestanding and static (src/rv32/rt.c: _start, raw syscalls),
+# built by the riscv64 cross compiler and linker, which also target RV32.
+freestanding() { [ "$1" = riscv32 ]; }
+sysroot_of() { # arch triplet: none for the freestanding ones
+  if freestanding "$1"; then echo ""; else echo "/usr/$2"; fi
+}
+rv32_gcc=riscv64-linux-gnu-gcc
+rv32_cc=("$rv32_gcc" -march=rv32gc -mabi=ilp32d -static -nostdlib -ffreestanding)
 # program  source (relative to corpus-samples)  args (- for none)
 programs=(
   "dest-av crashes/dest-av.c -"
@@ -73,6 +87,7 @@ programs=(
 source_for() { # arch program default
   case "$1:$2" in
     aarch64:bad-instruction | riscv64:bad-instruction) echo cross/src/bad-instruction.c ;;
+    riscv32:*) echo "cross/src/rv32/$2.c" ;;
     *) echo "$3" ;;
   esac
 }
@@ -87,8 +102,12 @@ for tool in gdb-multiarch zstd python3 setarch ss readelf dpkg-query; do
 done
 for a in "${arches[@]}"; do
   read -r arch triplet qemu <<<"$a"
-  command -v "$triplet-gcc" >/dev/null || missing="$missing $triplet-gcc"
   command -v "$qemu" >/dev/null || missing="$missing $qemu"
+  if freestanding "$arch"; then
+    command -v "$rv32_gcc" >/dev/null || missing="$missing $rv32_gcc"
+    continue
+  fi
+  command -v "$triplet-gcc" >/dev/null || missing="$missing $triplet-gcc"
   [ -e "/usr/$triplet/lib/libc.so.6" ] || missing="$missing /usr/$triplet/lib/libc.so.6"
 done
 if [ -n "$missing" ]; then
@@ -146,13 +165,20 @@ failed=0
 [ -n "$manifest_only" ] || for a in "${arches[@]}"; do
   read -r arch triplet qemu <<<"$a"
   case " ${CROSS_ARCHES:-$arch} " in *" $arch "*) ;; *) continue ;; esac
-  sysroot=/usr/$triplet
+  sysroot=$(sysroot_of "$arch" "$triplet")
+  qemu_libs=(-L "$sysroot" -E LD_LIBRARY_PATH=/lib)
+  freestanding "$arch" && qemu_libs=()
   mkdir -p "$out/$arch"
   for p in "${programs[@]}"; do
     read -r name default_source args <<<"$p"
     source=$(source_for "$arch" "$name" "$default_source")
     exe=$out/$arch/$name
-    if ! "$triplet-gcc" "${cflags[@]}" -o "$exe" "$corpus/$source" 2>"$work/cc.err"; then
+    if freestanding "$arch"; then
+      cc=("${rv32_cc[@]}" "${cflags[@]}" -o "$exe" "$corpus/$source" "$here/src/rv32/rt.c")
+    else
+      cc=("$triplet-gcc" "${cflags[@]}" -o "$exe" "$corpus/$source")
+    fi
+    if ! "${cc[@]}" 2>"$work/cc.err"; then
       echo "$prog: $arch/$name does not build:" >&2
       sed 's/^/    | /' "$work/cc.err" >&2
       failed=$((failed + 1))
@@ -179,7 +205,7 @@ failed=0
           ulimit -c unlimited
           echo 0 >/proc/self/coredump_filter
           exec timeout "$timeout_s" env -i PATH=/usr/bin:/bin setarch "$(uname -m)" -R \
-            "$qemu" -L "$sysroot" -E LD_LIBRARY_PATH=/lib "./$name" "${argv[@]}"
+            "$qemu" "${qemu_libs[@]}" "./$name" "${argv[@]}"
         ) >"$run/out" 2>&1 </dev/null; } 2>/dev/null
         rc=$?
         core=$(ls "$run"/qemu_*.core 2>/dev/null | head -n 1)
@@ -187,7 +213,7 @@ failed=0
         if [ -z "$core" ]; then
           printf '%-8s %-20s %-6s %10s  %s\n' "$arch" "$name" "$kind" - "no core: qemu exited $rc: $(tail -n 1 "$run/out")"
           # QEMU has no core writer for RISC-V (no ELF_CORE_COPY_REGS).
-          [ "$arch" = riscv64 ] || failed=$((failed + 1))
+          case "$arch" in riscv64 | riscv32) ;; *) failed=$((failed + 1)) ;; esac
           continue
         fi
       else
@@ -201,7 +227,7 @@ failed=0
           ulimit -c 0
           echo 0x37 >/proc/self/coredump_filter
           exec timeout "$timeout_s" env -i PATH=/usr/bin:/bin setarch "$(uname -m)" -R \
-            "$qemu" -g "$port" -L "$sysroot" -E LD_LIBRARY_PATH=/lib "./$name" "${argv[@]}"
+            "$qemu" -g "$port" "${qemu_libs[@]}" "./$name" "${argv[@]}"
         ) >"$run/out" 2>&1 </dev/null &
         qemu_pid=$!
         for _ in $(seq 50); do
@@ -224,7 +250,7 @@ failed=0
           failed=$((failed + 1))
           continue
         fi
-        if [ "$arch" = riscv64 ] && ! $py fix-riscv-prstatus "$run/gcore" "$run/gdb-live" >"$run/fix" 2>&1; then
+        if { [ "$arch" = riscv64 ] || [ "$arch" = riscv32 ]; } && ! $py fix-riscv-prstatus "$run/gcore" "$run/gdb-live" >"$run/fix" 2>&1; then
           printf '%-8s %-20s %-6s %10s  %s\n' "$arch" "$name" "$kind" - "NT_PRSTATUS fix failed: $(cat "$run/fix")"
           failed=$((failed + 1))
           continue
@@ -249,12 +275,18 @@ done
 
 # The fixture table for crosscore.py manifest, from the files in OUT_DIR.
 write_spec() {
-  local a arch triplet qemu p name default_source args source kind exe interp lib real package version
+  local a arch triplet qemu p name default_source args source kind exe interp lib real package version compiler
   for a in "${arches[@]}"; do
     read -r arch triplet qemu <<<"$a"
-    printf 'arch\t%s\t%s\t%s\t%s\t%s\t%s\n' "$arch" "$triplet" "$qemu" \
-      "$triplet-gcc $("$triplet-gcc" -dumpfullversion)" "$qemu_version" "$gdb_version"
-    libs_done=
+    if freestanding "$arch"; then
+      compiler="$rv32_gcc $("$rv32_gcc" -dumpfullversion) -march=rv32gc -mabi=ilp32d"
+      libs_done=1 # static: no loader, no libraries
+    else
+      compiler="$triplet-gcc $("$triplet-gcc" -dumpfullversion)"
+      libs_done=
+    fi
+    printf 'arch\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$arch" "$triplet" "$qemu" \
+      "$compiler" "$qemu_version" "$gdb_version" "$(sysroot_of "$arch" "$triplet")"
     for p in "${programs[@]}"; do
       read -r name default_source args <<<"$p"
       source=$(source_for "$arch" "$name" "$default_source")
