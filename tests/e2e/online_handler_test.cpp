@@ -554,3 +554,58 @@ TEST_CASE("online: the quota removes the oldest crashes first", "[online][e2e]")
     CHECK(first_kept + static_cast<int64_t>(names.size()) == 1700000210);
   }
 }
+
+TEST_CASE("online: --list shows each stored crash and filters by executable and time", "[online][e2e]") {
+  const std::string& core = kernel_core("dest-av");
+  TempDir spool("triage-spool"), cwd("triage-cwd"), input("triage-input");
+  const std::string garbage = input.write("garbage", triage_test::random_bytes(7, 5000));
+  StoppedProcess process;
+  const std::string s = spool.path().string();
+  REQUIRE(run_handler(with(kernel_args(process.pid(), 0, 0, 1700000300, "/usr/bin/alpha"), {"--spool", s, "--foreground"}),
+                      core, cwd.path().string()) == 0);
+  REQUIRE(run_handler(with(kernel_args(process.pid(), 0, 0, 1700003900, "/usr/bin/beta two"), {"--spool", s, "--foreground"}),
+                      garbage, cwd.path().string()) == 0);
+  REQUIRE(run_handler(with(kernel_args(process.pid(), 0, 0, 1700090000, "/usr/bin/alpha"), {"--spool", s, "--foreground"}),
+                      core, cwd.path().string()) == 0);
+  auto list = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv{TRIAGE_CORE_TOOL, "--list", "--spool", s};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return triage_test::run_process(argv);
+  };
+  auto lines = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  };
+  auto all = list({});
+  INFO(all.out << all.err);
+  REQUIRE(triage_test::exit_code(all) == 0);
+  auto rows = lines(all.out);
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[0].find("TIME (UTC)") == 0);
+  const std::string pid = std::to_string(process.pid());
+  CHECK(rows[1].find("2023-11-14 22:18:20") == 0);  // %t 1700000300
+  CHECK(rows[1].find(pid) != std::string::npos);
+  CHECK(rows[1].find("SIGSEGV") != std::string::npos);
+  CHECK(rows[1].find("analysed") != std::string::npos);
+  CHECK(rows[1].find("DestAv") != std::string::npos);
+  CHECK(rows[1].find("/usr/bin/alpha") != std::string::npos);
+  CHECK(rows[1].find("dest-av.c:") != std::string::npos);
+  CHECK(rows[2].find("failed") != std::string::npos);
+  CHECK(rows[2].find("/usr/bin/beta two") != std::string::npos);
+
+  auto alpha = lines(list({"--exe", "alpha"}).out);
+  CHECK(alpha.size() == 3);
+  auto beta = lines(list({"--exe", "beta"}).out);
+  REQUIRE(beta.size() == 2);
+  CHECK(beta[1].find("beta two") != std::string::npos);
+  auto window = lines(list({"--since", "1700003900", "--until", "2023-11-15T22:00"}).out);
+  REQUIRE(window.size() == 2);
+  CHECK(window[1].find("beta") != std::string::npos);
+  auto recent = lines(list({"--since", "1d"}).out);  // the crashes are from 2023
+  CHECK(recent.size() == 1);
+  auto bad = list({"--since", "yesterday"});
+  CHECK(triage_test::exit_code(bad) == 2);
+  CHECK(bad.err.find("'yesterday' is not a time") != std::string::npos);
+}

@@ -16,6 +16,7 @@
 #include "triage/analyze/batch.h"
 #include "triage/analyze/core_analyzer.h"
 #include "triage/online/handler.h"
+#include "triage/online/listing.h"
 #include "triage/util/progress.h"
 
 namespace fs = std::filesystem;
@@ -39,6 +40,7 @@ Usage:
   triage-core -m online -P %P -p %p -u %u -g %g -s %s -c %c -d %d -t %t [-F %F] -- %E
       (the kernel's core_pattern handler: see docs/online.md)
   triage-core --resume [--spool DIR]     analyse the stored crashes not analysed yet
+  triage-core --list [--exe TEXT] [--since TIME] [--until TIME] [--spool DIR]
 
 Exit codes:
   0  every core was analysed and every report written
@@ -59,6 +61,8 @@ struct OnlineOptions {
   uint64_t max_total_mib = 2048, min_free_mib = 1024, analysis_memory_mib = 4096;
   unsigned analysis_cpu_seconds = 60, analysis_timeout = 120;
   bool resume = false, no_compress = false, foreground = false, stop_before_analysis = false;
+  bool list = false;
+  std::string exe_filter, since, until;
 };
 
 struct Options {
@@ -215,6 +219,28 @@ int resume(const OnlineOptions& online, const std::string& rules_dir) {
   return summary.failed.empty() ? kExitOk : kExitAnalysisFailed;
 }
 
+int list(const OnlineOptions& online) {
+  auto spool = online::Spool::open(online::spool_folder(online.handler.spool), false);
+  if (!spool) {
+    std::cerr << "triage-core: " << spool.error().message << "\n";
+    return kExitAnalysisFailed;
+  }
+  online::ListFilter filter;
+  filter.executable = online.exe_filter;
+  const int64_t now = time(nullptr);
+  for (auto [text, bound] : {std::pair{&online.since, &filter.since}, std::pair{&online.until, &filter.until}}) {
+    if (text->empty()) continue;
+    auto parsed = online::parse_time(*text, now);
+    if (!parsed) {
+      std::cerr << "triage-core: " << parsed.error().message << "\n";
+      return kExitUsage;
+    }
+    *bound = *parsed;
+  }
+  std::cout << online::format_crash_table(online::list_crashes(*spool, filter)) << std::flush;
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -268,6 +294,10 @@ int main(int argc, char** argv) {
       (",F", po::value(&online.kernel.pidfd), "%F: a pidfd of the process (kernels that have it)")
       ("spool", po::value(&online.handler.spool), "where crashes are stored (default /var/crash)")
       ("resume", po::bool_switch(&online.resume), "analyse every stored crash not analysed yet")
+      ("list", po::bool_switch(&online.list), "show the stored crashes")
+      ("exe", po::value(&online.exe_filter), "with --list: only crashes of executables whose path holds this")
+      ("since", po::value(&online.since), "with --list: crashes at or after TIME (epoch seconds, 2026-11-23[T10:00], or an age: 30m, 2h, 7d)")
+      ("until", po::value(&online.until), "with --list: crashes before TIME")
       ("max-core-size", po::value(&online.handler.max_core_bytes), "bytes of a core kept at most (default 2 GiB)")
       ("max-spool-size", po::value(&online.max_total_mib), "MiB stored in all at most, oldest removed first (default 2048)")
       ("max-per-user", po::value(&online.handler.quota.max_crashes_per_user), "crashes kept per user (default 32)")
@@ -317,7 +347,9 @@ int main(int argc, char** argv) {
   };
   apply_online_settings(online);
   if (!online.executable_words.empty()) return usage_error("unexpected words: " + online.executable_words.front());
+  if (online.resume && online.list) return usage_error("give one of --resume, --list");
   if (online.resume) return resume(online, options.rules_dir);
+  if (online.list) return list(online);
   if (options.core.empty() == options.input_dir.empty()) return usage_error("give one of -f CORE or -i DIR");
   if (!options.core.empty() && options.output.empty() != options.to_stdout)
     return usage_error("with -f, give one of -o FILE or --stdout");
