@@ -609,3 +609,79 @@ TEST_CASE("online: --list shows each stored crash and filters by executable and 
   CHECK(triage_test::exit_code(bad) == 2);
   CHECK(bad.err.find("'yesterday' is not a time") != std::string::npos);
 }
+
+TEST_CASE("online: --install prints, applies and --uninstall restores core_pattern (in a private /proc/sys)",
+          "[online][e2e]") {
+  TempDir proc_sys("triage-procsys"), spool("ts"), bin("tc");
+  fs::create_directories(proc_sys.path() / "kernel");
+  const fs::path pattern = proc_sys.path() / "kernel" / "core_pattern";
+  const fs::path limit = proc_sys.path() / "kernel" / "core_pipe_limit";
+  { std::ofstream(pattern) << "core\n"; }
+  { std::ofstream(limit) << "0\n"; }
+  const std::string s = spool.path().string(), p = proc_sys.path().string();
+
+  // The kernel keeps 127 bytes of the line: the build tree's path with a
+  // spool is longer, and is refused.
+  auto too_long = triage_test::run_process(
+      {TRIAGE_CORE_TOOL, "--install", "--spool", s + "/a/folder/with/a/long/name", "--proc-sys", p});
+  CHECK(triage_test::exit_code(too_long) == 2);
+  CHECK(too_long.err.find("the kernel keeps 127") != std::string::npos);
+  // Installed at a short path, as docs/online.md says.
+  const std::string tool = bin.file("t");
+  fs::copy_file(TRIAGE_CORE_TOOL, tool);
+  fs::permissions(tool, fs::perms::owner_all);
+
+  auto shown = triage_test::run_process({tool, "--install", "--spool", s, "--proc-sys", p});
+  INFO(shown.out << shown.err);
+  REQUIRE(triage_test::exit_code(shown) == 0);
+  CHECK(shown.out.find("becomes |" + tool + " -m online --spool " + s + " -P %P -p %p -u %u -g %g -s %s -c %c -d %d -t %t") !=
+        std::string::npos);
+  CHECK(shown.out.find("nothing changed") != std::string::npos);
+  CHECK(read_file(pattern) == "core\n");
+
+  auto applied = triage_test::run_process({tool, "--install", "--apply", "--spool", s, "--proc-sys", p});
+  REQUIRE(triage_test::exit_code(applied) == 0);
+  std::string line = read_file(pattern);
+  CHECK(line.starts_with("|" + tool + " -m online"));
+  CHECK(line.ends_with(" -- %E\n"));
+  CHECK(line.size() <= 128);
+  CHECK(read_file(limit) == "64\n");
+  // Installing again keeps the first saved values.
+  REQUIRE(triage_test::exit_code(
+              triage_test::run_process({tool, "--install", "--apply", "--spool", s, "--proc-sys", p})) == 0);
+
+  SECTION("the line works as the kernel would run it") {
+    // Expand the specifiers as the kernel does and split at spaces.
+    const std::string& core = kernel_core("dest-av");
+    StoppedProcess process;
+    std::string expanded = line.substr(1, line.size() - 2);
+    const std::map<std::string, std::string> values{
+        {"%P", std::to_string(process.pid())}, {"%p", std::to_string(process.pid())}, {"%u", "0"}, {"%g", "0"},
+        {"%s", "11"}, {"%c", "18446744073709551615"}, {"%d", "1"}, {"%t", "1700000400"},
+        {"%F", "99"}, {"%E", "!usr!bin!with space"}};
+    for (const auto& [key, value] : values)
+      for (size_t at; (at = expanded.find(key)) != std::string::npos;) expanded.replace(at, 2, value);
+    std::vector<std::string> words;
+    std::istringstream in(expanded);
+    for (std::string word; in >> word;) words.push_back(word);
+    REQUIRE(words.front() == tool);
+    words.erase(words.begin());
+    // -F 99 is no pidfd here: drop it (the pidfd check has its own test).
+    if (auto f = std::find(words.begin(), words.end(), "-F"); f != words.end()) words.erase(f, f + 2);
+    words.insert(words.begin(), "--foreground");  // done before the folders go
+    TempDir cwd("triage-cwd");
+    REQUIRE(run_handler(words, core, cwd.path().string()) == 0);
+    auto names = crash_dirs(spool.path());
+    REQUIRE(names.size() == 1);
+    CHECK(meta_of(spool.path() / names[0])["executable"] == "/usr/bin/with space");
+  }
+
+  auto restored = triage_test::run_process({tool, "--uninstall", "--apply", "--spool", s, "--proc-sys", p});
+  INFO(restored.out << restored.err);
+  REQUIRE(triage_test::exit_code(restored) == 0);
+  CHECK(read_file(pattern) == "core\n");
+  CHECK(read_file(limit) == "0\n");
+  auto again = triage_test::run_process({tool, "--uninstall", "--spool", s, "--proc-sys", p});
+  CHECK(triage_test::exit_code(again) == 2);
+  CHECK(again.err.find("is not triage-core's") != std::string::npos);
+}

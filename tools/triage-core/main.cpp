@@ -16,6 +16,7 @@
 #include "triage/analyze/batch.h"
 #include "triage/analyze/core_analyzer.h"
 #include "triage/online/handler.h"
+#include "triage/online/install.h"
 #include "triage/online/listing.h"
 #include "triage/util/progress.h"
 
@@ -41,6 +42,7 @@ Usage:
       (the kernel's core_pattern handler: see docs/online.md)
   triage-core --resume [--spool DIR]     analyse the stored crashes not analysed yet
   triage-core --list [--exe TEXT] [--since TIME] [--until TIME] [--spool DIR]
+  triage-core --install|--uninstall [--apply] [--spool DIR]
 
 Exit codes:
   0  every core was analysed and every report written
@@ -61,8 +63,8 @@ struct OnlineOptions {
   uint64_t max_total_mib = 2048, min_free_mib = 1024, analysis_memory_mib = 4096;
   unsigned analysis_cpu_seconds = 60, analysis_timeout = 120;
   bool resume = false, no_compress = false, foreground = false, stop_before_analysis = false;
-  bool list = false;
-  std::string exe_filter, since, until;
+  bool list = false, install = false, uninstall = false, apply = false;
+  std::string exe_filter, since, until, proc_sys = "/proc/sys";
 };
 
 struct Options {
@@ -241,6 +243,22 @@ int list(const OnlineOptions& online) {
   return kExitOk;
 }
 
+int install(const OnlineOptions& online) {
+  online::InstallOptions install;
+  std::error_code error;
+  install.executable = fs::canonical("/proc/self/exe", error).string();
+  install.spool = online.handler.spool;
+  install.proc_sys = online.proc_sys;
+  install.apply = online.apply;
+  auto done = online.install ? online::install_handler(install) : online::uninstall_handler(install);
+  if (!done) {
+    std::cerr << "triage-core: " << done.error().message << "\n";
+    return done.error().kind == ErrorKind::kInvalidArgument ? kExitUsage : kExitOutput;
+  }
+  std::cout << *done << std::flush;
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -298,6 +316,9 @@ int main(int argc, char** argv) {
       ("exe", po::value(&online.exe_filter), "with --list: only crashes of executables whose path holds this")
       ("since", po::value(&online.since), "with --list: crashes at or after TIME (epoch seconds, 2026-11-23[T10:00], or an age: 30m, 2h, 7d)")
       ("until", po::value(&online.until), "with --list: crashes before TIME")
+      ("install", po::bool_switch(&online.install), "show (with --apply: set) kernel.core_pattern for online mode")
+      ("uninstall", po::bool_switch(&online.uninstall), "show (with --apply: restore) the settings --install replaced")
+      ("apply", po::bool_switch(&online.apply), "with --install/--uninstall: write the settings (as root)")
       ("max-core-size", po::value(&online.handler.max_core_bytes), "bytes of a core kept at most (default 2 GiB)")
       ("max-spool-size", po::value(&online.max_total_mib), "MiB stored in all at most, oldest removed first (default 2048)")
       ("max-per-user", po::value(&online.handler.quota.max_crashes_per_user), "crashes kept per user (default 32)")
@@ -311,7 +332,8 @@ int main(int argc, char** argv) {
   hidden.add_options()
       ("executable-words", po::value(&online.executable_words), "%E, after --")
       ("foreground", po::bool_switch(&online.foreground), "analyse before exiting (tests)")
-      ("test-stop-before-analysis", po::bool_switch(&online.stop_before_analysis), "tests only");
+      ("test-stop-before-analysis", po::bool_switch(&online.stop_before_analysis), "tests only")
+      ("proc-sys", po::value(&online.proc_sys), "the /proc/sys that --install writes (tests)");
   po::positional_options_description positional;
   positional.add("executable-words", -1);
 
@@ -347,9 +369,12 @@ int main(int argc, char** argv) {
   };
   apply_online_settings(online);
   if (!online.executable_words.empty()) return usage_error("unexpected words: " + online.executable_words.front());
-  if (online.resume && online.list) return usage_error("give one of --resume, --list");
+  if (online.resume + online.list + online.install + online.uninstall > 1)
+    return usage_error("give one of --resume, --list, --install, --uninstall");
+  if (online.apply && !online.install && !online.uninstall) return usage_error("--apply goes with --install or --uninstall");
   if (online.resume) return resume(online, options.rules_dir);
   if (online.list) return list(online);
+  if (online.install || online.uninstall) return install(online);
   if (options.core.empty() == options.input_dir.empty()) return usage_error("give one of -f CORE or -i DIR");
   if (!options.core.empty() && options.output.empty() != options.to_stdout)
     return usage_error("with -f, give one of -o FILE or --stdout");
