@@ -685,3 +685,68 @@ TEST_CASE("online: --install prints, applies and --uninstall restores core_patte
   CHECK(triage_test::exit_code(again) == 2);
   CHECK(again.err.find("is not triage-core's") != std::string::npos);
 }
+
+TEST_CASE("online: --pid reports on a live process and leaves it running", "[online][e2e]") {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int null_fd = open("/dev/null", O_RDWR);
+    dup2(null_fd, 0);
+    dup2(null_fd, 1);
+    execl("/bin/sleep", "sleep", "300", nullptr);
+    _exit(127);
+  }
+  struct Reap {
+    pid_t pid;
+    ~Reap() {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  } reap{pid};
+  // Wait until it is sleep (not our fork) before capturing.
+  for (int i = 0; i < 100 && read_file("/proc/" + std::to_string(pid) + "/comm") != "sleep\n"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto run = triage_test::run_process({TRIAGE_CORE_TOOL, "--pid", std::to_string(pid), "--stdout"});
+  INFO(run.err);
+  REQUIRE(triage_test::exit_code(run) == 0);
+  json report = json::parse(run.out);
+  CHECK(report["Pid"] == pid);
+  CHECK(report["CrashSeverity"]["ShortDescription"] == "LiveProcess");
+  CHECK(!report["Stacktrace"].empty());
+  CHECK(report["Stacktrace"].dump().find("nanosleep") != std::string::npos);
+  CHECK(!report["Registers"].empty());
+  bool has_null = false;
+  for (const auto& file : report["OpenFiles"]) has_null |= file["Fd"] == 0 && file["Target"] == "/dev/null";
+  CHECK(has_null);
+  CHECK(!report["MemoryAroundRegisters"].empty());
+  // Still running, not stopped, not traced.
+  CHECK(waitpid(pid, nullptr, WNOHANG) == 0);
+  const std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
+  CHECK(status.find("TracerPid:\t0\n") != std::string::npos);
+  CHECK(status.find("State:\tS") != std::string::npos);
+
+  SECTION("every thread of a threaded process, which goes on") {
+    int ready[2];
+    REQUIRE(pipe(ready) == 0);
+    pid_t threaded = fork();
+    if (threaded == 0) {
+      std::vector<std::thread> threads;
+      for (int i = 0; i < 3; ++i) threads.emplace_back([] { pause(); });
+      (void)!write(ready[1], "x", 1);
+      pause();
+      _exit(0);
+    }
+    Reap reap_threaded{threaded};
+    char byte;
+    REQUIRE(read(ready[0], &byte, 1) == 1);
+    auto threads_run = triage_test::run_process({TRIAGE_CORE_TOOL, "--pid", std::to_string(threaded), "--stdout"});
+    INFO(threads_run.err);
+    REQUIRE(triage_test::exit_code(threads_run) == 0);
+    CHECK(json::parse(threads_run.out)["Threads"].size() == 4);
+    CHECK(waitpid(threaded, nullptr, WNOHANG) == 0);
+    CHECK(read_file("/proc/" + std::to_string(threaded) + "/status").find("TracerPid:\t0\n") != std::string::npos);
+  }
+
+  auto gone = triage_test::run_process({TRIAGE_CORE_TOOL, "--pid", "999999999", "--stdout"});
+  CHECK(triage_test::exit_code(gone) == 1);
+  CHECK(gone.err.find("no process 999999999") != std::string::npos);
+}

@@ -18,6 +18,7 @@
 #include "triage/online/handler.h"
 #include "triage/online/install.h"
 #include "triage/online/listing.h"
+#include "triage/online/live.h"
 #include "triage/util/progress.h"
 
 namespace fs = std::filesystem;
@@ -42,6 +43,7 @@ Usage:
       (the kernel's core_pattern handler: see docs/online.md)
   triage-core --resume [--spool DIR]     analyse the stored crashes not analysed yet
   triage-core --list [--exe TEXT] [--since TIME] [--until TIME] [--spool DIR]
+  triage-core --pid PID (-o FILE.casrep | --stdout) [--format json|text]
   triage-core --install|--uninstall [--apply] [--spool DIR]
 
 Exit codes:
@@ -65,6 +67,7 @@ struct OnlineOptions {
   bool resume = false, no_compress = false, foreground = false, stop_before_analysis = false;
   bool list = false, install = false, uninstall = false, apply = false;
   std::string exe_filter, since, until, proc_sys = "/proc/sys";
+  pid_t live_pid = 0;
 };
 
 struct Options {
@@ -120,6 +123,10 @@ int write_report(const Result<report::Report>& result, const Options& options) {
 
 int analyse_one(const CoreAnalyzer& analyzer, const Options& options) {
   return write_report(analyzer.analyze_file(options.core), options);
+}
+
+int analyse_live(const CoreAnalyzer& analyzer, const Options& options, pid_t pid) {
+  return write_report(online::report_live_process(pid, analyzer), options);
 }
 
 int analyse_folder(const CoreAnalyzer& analyzer, const Options& options) {
@@ -316,6 +323,7 @@ int main(int argc, char** argv) {
       ("exe", po::value(&online.exe_filter), "with --list: only crashes of executables whose path holds this")
       ("since", po::value(&online.since), "with --list: crashes at or after TIME (epoch seconds, 2026-11-23[T10:00], or an age: 30m, 2h, 7d)")
       ("until", po::value(&online.until), "with --list: crashes before TIME")
+      ("pid", po::value(&online.live_pid), "report on a live process, which goes on running (stacks, registers, open files, memory)")
       ("install", po::bool_switch(&online.install), "show (with --apply: set) kernel.core_pattern for online mode")
       ("uninstall", po::bool_switch(&online.uninstall), "show (with --apply: restore) the settings --install replaced")
       ("apply", po::bool_switch(&online.apply), "with --install/--uninstall: write the settings (as root)")
@@ -369,13 +377,17 @@ int main(int argc, char** argv) {
   };
   apply_online_settings(online);
   if (!online.executable_words.empty()) return usage_error("unexpected words: " + online.executable_words.front());
-  if (online.resume + online.list + online.install + online.uninstall > 1)
-    return usage_error("give one of --resume, --list, --install, --uninstall");
+  if (online.resume + online.list + online.install + online.uninstall + (online.live_pid != 0) > 1)
+    return usage_error("give one of --resume, --list, --install, --uninstall, --pid");
   if (online.apply && !online.install && !online.uninstall) return usage_error("--apply goes with --install or --uninstall");
   if (online.resume) return resume(online, options.rules_dir);
   if (online.list) return list(online);
   if (online.install || online.uninstall) return install(online);
-  if (options.core.empty() == options.input_dir.empty()) return usage_error("give one of -f CORE or -i DIR");
+  const bool live = online.live_pid != 0;
+  if (live && !(options.core.empty() && options.input_dir.empty()))
+    return usage_error("--pid takes no -f or -i");
+  if (live && options.output.empty() != options.to_stdout) return usage_error("with --pid, give one of -o FILE or --stdout");
+  if (!live && options.core.empty() == options.input_dir.empty()) return usage_error("give one of -f CORE or -i DIR");
   if (!options.core.empty() && options.output.empty() != options.to_stdout)
     return usage_error("with -f, give one of -o FILE or --stdout");
   if (!options.input_dir.empty() && (options.output.empty() || options.to_stdout))
@@ -398,5 +410,6 @@ int main(int argc, char** argv) {
   analysis.unwind.max_frames = options.max_frames;
   analysis.system_sources = options.system_sources;
   CoreAnalyzer analyzer(*rules, analysis);
+  if (live) return analyse_live(analyzer, options, online.live_pid);
   return options.core.empty() ? analyse_folder(analyzer, options) : analyse_one(analyzer, options);
 }
