@@ -317,7 +317,7 @@ int run_handler(const KernelArgs& args, int core_fd, const HandlerConfig& config
   spool.log("stored " + who + " signal " + std::to_string(args.signal) + " uid " + std::to_string(args.uid) + " in " +
             crash.name() + ": " + std::to_string(meta.core_bytes) + " bytes of core" +
             (meta.truncated ? " (truncated: " + meta.truncated_why + ")" : "") +
-            (no_core.empty() ? "" : " (" + no_core + ")") + (meta.privileged ? "" : "; readable by its user"));
+            (no_core.empty() ? "" : " (" + no_core + ")") + (meta.privileged || meta.uid == 0 ? "" : "; readable by its user"));
   for (const auto& removed : spool.enforce_quota(config.quota, meta.uid, crash.name()))
     spool.log("removed " + removed + " (quota)");
 

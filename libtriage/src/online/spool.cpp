@@ -311,7 +311,12 @@ Result<std::unique_ptr<CrashDir>> Spool::create_crash(int64_t time, pid_t pid, s
     const std::string name = n == 0 ? base : base + "." + std::to_string(n);
     if (mkdirat(fd_, name.c_str(), 0700) != 0) {
       if (errno != EEXIST) return io_error("cannot create " + path_ + "/" + name);
-      if (refused) refused->push_back(name);
+      // Another crash of that pid in that second is a folder of ours; a link
+      // or anything else was planted, and is worth a line in the log.
+      struct stat st {};
+      const bool ours = fstatat(fd_, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+                        st.st_uid == geteuid();
+      if (refused && !ours) refused->push_back(name);
       continue;
     }
     int fd = openat(fd_, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -110,7 +110,8 @@ class Spool {
 
   // A fresh crash folder "crash-<time>-<pid>", or with ".1", ".2", ... when
   // that name is taken (a planted link or file is never followed: mkdirat
-  // fails on it). Locked for the caller. `refused` gets the names skipped.
+  // fails on it). Locked for the caller. `refused` gets the names skipped
+  // that were not crash folders of ours (planted links, files).
   Result<std::unique_ptr<CrashDir>> create_crash(int64_t time, pid_t pid, std::vector<std::string>* refused);
   // An existing crash, locked; nullopt-like kIo error if another holds it.
   Result<std::unique_ptr<CrashDir>> open_crash(const std::string& name, bool wait) const;
