@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost-program-options-dev libboost-dev libboost-filesystem-dev
   libtbb-dev libcapstone-dev libelf-dev libdw-dev
+  libzstd-dev             # online mode stores cores zstd-compressed
   nlohmann-json3-dev catch2
   elfutils gdb            # eu-stack and gdb: baselines for bench/ and cross-checks in tests
   clang libclang-rt-14-dev   # the libFuzzer harness and sanitizer builds

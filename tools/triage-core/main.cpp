@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <sstream>
 
 #include <boost/program_options.hpp>
 
@@ -14,6 +15,10 @@
 
 #include "triage/analyze/batch.h"
 #include "triage/analyze/core_analyzer.h"
+#include "triage/online/handler.h"
+#include "triage/online/install.h"
+#include "triage/online/listing.h"
+#include "triage/online/live.h"
 #include "triage/util/progress.h"
 
 namespace fs = std::filesystem;
@@ -34,6 +39,12 @@ constexpr const char* kUsage = R"(triage-core: analyse ELF core dumps into CASR-
 Usage:
   triage-core -f CORE [-e EXE] (-o FILE.casrep | --stdout) [--format json|text]
   triage-core -i DIR [-e EXE] -o OUTDIR [-j N] [--format json|text]
+  triage-core -m online -P %P -p %p -u %u -g %g -s %s -c %c -d %d -t %t [-F %F] -- %E
+      (the kernel's core_pattern handler: see docs/online.md)
+  triage-core --resume [--spool DIR]     analyse the stored crashes not analysed yet
+  triage-core --list [--exe TEXT] [--since TIME] [--until TIME] [--spool DIR]
+  triage-core --pid PID (-o FILE.casrep | --stdout) [--format json|text]
+  triage-core --install|--uninstall [--apply] [--spool DIR]
 
 Exit codes:
   0  every core was analysed and every report written
@@ -45,6 +56,19 @@ Exit codes:
   4  a report could not be written
 
 Options)";
+
+struct OnlineOptions {
+  std::string mode = "offline";
+  online::KernelArgs kernel;
+  std::vector<std::string> executable_words;  // %E, after --
+  online::HandlerConfig handler;
+  uint64_t max_total_mib = 2048, min_free_mib = 1024, analysis_memory_mib = 4096;
+  unsigned analysis_cpu_seconds = 60, analysis_timeout = 120;
+  bool resume = false, no_compress = false, foreground = false, stop_before_analysis = false;
+  bool list = false, install = false, uninstall = false, apply = false;
+  std::string exe_filter, since, until, proc_sys = "/proc/sys";
+  pid_t live_pid = 0;
+};
 
 struct Options {
   std::string core, input_dir, executable, output, format = "json", rules_dir, color = "auto";
@@ -78,8 +102,7 @@ bool write_file(const fs::path& path, const std::string& text, std::string* why)
   return !error;
 }
 
-int analyse_one(const CoreAnalyzer& analyzer, const Options& options) {
-  auto result = analyzer.analyze_file(options.core);
+int write_report(const Result<report::Report>& result, const Options& options) {
   if (!result) {
     std::cerr << "triage-core: " << result.error().message << "\n";
     return kExitAnalysisFailed;
@@ -96,6 +119,14 @@ int analyse_one(const CoreAnalyzer& analyzer, const Options& options) {
     return kExitOutput;
   }
   return kExitOk;
+}
+
+int analyse_one(const CoreAnalyzer& analyzer, const Options& options) {
+  return write_report(analyzer.analyze_file(options.core), options);
+}
+
+int analyse_live(const CoreAnalyzer& analyzer, const Options& options, pid_t pid) {
+  return write_report(online::report_live_process(pid, analyzer), options);
 }
 
 int analyse_folder(const CoreAnalyzer& analyzer, const Options& options) {
@@ -158,10 +189,102 @@ int analyse_folder(const CoreAnalyzer& analyzer, const Options& options) {
   return failed ? kExitAnalysisFailed : kExitOk;
 }
 
+void apply_online_settings(OnlineOptions& online) {
+  auto& config = online.handler;
+  config.quota.max_total_bytes = online.max_total_mib << 20;
+  config.quota.min_free_bytes = online.min_free_mib << 20;
+  config.compress = !online.no_compress;
+  config.analysis_config.limits.address_space_bytes = online.analysis_memory_mib << 20;
+  config.analysis_config.limits.cpu_seconds = online.analysis_cpu_seconds;
+  config.analysis_config.limits.wall = std::chrono::seconds(online.analysis_timeout);
+  config.analysis_config.stop_before_analysis = online.stop_before_analysis;
+  if (online.foreground) config.analysis = online::AnalysisMode::kForeground;
+}
+
+// The core_pattern handler: no stderr from here on, everything is logged.
+int handle_crash(OnlineOptions& online, int core_fd) {
+  std::string executable;
+  for (const auto& word : online.executable_words) executable += (executable.empty() ? "" : " ") + word;
+  std::replace(executable.begin(), executable.end(), '!', '/');  // %E writes '/' as '!'
+  online.kernel.executable = executable;
+  return online::run_handler(online.kernel, core_fd, online.handler);
+}
+
+int resume(const OnlineOptions& online, const std::string& rules_dir) {
+  auto spool = online::Spool::open(online::spool_folder(online.handler.spool), false);
+  if (!spool) {
+    std::cerr << "triage-core: " << spool.error().message << "\n";
+    return kExitAnalysisFailed;
+  }
+  auto rules = load_rules(rules_dir.empty() ? default_rules_dir() : rules_dir, {});
+  if (!rules) {
+    std::cerr << "triage-core: " << rules.error().message << "\n";
+    return kExitRules;
+  }
+  auto summary = online::resume_crashes(*spool, *rules, online.handler.analysis_config);
+  std::cout << "triage-core: " << summary.analysed.size() << " analysed, " << summary.failed.size() << " failed, "
+            << summary.busy.size() << " in use by another triage-core\n";
+  for (const auto& name : summary.failed) std::cout << "  failed: " << name << "\n";
+  return summary.failed.empty() ? kExitOk : kExitAnalysisFailed;
+}
+
+int list(const OnlineOptions& online) {
+  auto spool = online::Spool::open(online::spool_folder(online.handler.spool), false);
+  if (!spool) {
+    std::cerr << "triage-core: " << spool.error().message << "\n";
+    return kExitAnalysisFailed;
+  }
+  online::ListFilter filter;
+  filter.executable = online.exe_filter;
+  const int64_t now = time(nullptr);
+  for (auto [text, bound] : {std::pair{&online.since, &filter.since}, std::pair{&online.until, &filter.until}}) {
+    if (text->empty()) continue;
+    auto parsed = online::parse_time(*text, now);
+    if (!parsed) {
+      std::cerr << "triage-core: " << parsed.error().message << "\n";
+      return kExitUsage;
+    }
+    *bound = *parsed;
+  }
+  std::cout << online::format_crash_table(online::list_crashes(*spool, filter)) << std::flush;
+  return kExitOk;
+}
+
+int install(const OnlineOptions& online) {
+  online::InstallOptions install;
+  std::error_code error;
+  install.executable = fs::canonical("/proc/self/exe", error).string();
+  install.spool = online.handler.spool;
+  install.proc_sys = online.proc_sys;
+  install.apply = online.apply;
+  auto done = online.install ? online::install_handler(install) : online::uninstall_handler(install);
+  if (!done) {
+    std::cerr << "triage-core: " << done.error().message << "\n";
+    return done.error().kind == ErrorKind::kInvalidArgument ? kExitUsage : kExitOutput;
+  }
+  std::cout << *done << std::flush;
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // In online mode the kernel gives us the core on stdin and nothing on
+  // stdout/stderr: move stdin away and silence 0-2 before anything else.
+  const bool online_mode = [&] {
+    for (int i = 1; i < argc; ++i) {
+      if (std::strcmp(argv[i], "--") == 0) break;
+      if (std::strcmp(argv[i], "--mode=online") == 0 || std::strcmp(argv[i], "-monline") == 0) return true;
+      if ((std::strcmp(argv[i], "-m") == 0 || std::strcmp(argv[i], "--mode") == 0) && i + 1 < argc &&
+          std::strcmp(argv[i + 1], "online") == 0)
+        return true;
+    }
+    return false;
+  }();
+  const int core_fd = online_mode ? online::take_core_input() : -1;
+
   Options options;
+  OnlineOptions online;
   po::options_description description(kUsage);
   triage_tools::add_common_options(description);
   description.add_options()
@@ -182,14 +305,89 @@ int main(int argc, char** argv) {
       ("max-frames", po::value(&options.max_frames), "frames unwound for the crashing thread at most (default 2000; other threads 256)")
       ("system-sources", po::bool_switch(&options.system_sources),
        "source lines for runtime libraries (libc, libstdc++, ...) too; slower");
+  po::options_description online_options("Online mode (docs/online.md)");
+  online_options.add_options()
+      ("mode,m", po::value(&online.mode), "offline (default) or online: the kernel's core_pattern handler")
+      (",P", po::value(&online.kernel.pid), "%P: the pid in the initial namespace")
+      (",p", po::value(&online.kernel.pid_in_namespace), "%p: the pid in its own namespace")
+      (",u", po::value(&online.kernel.uid), "%u: the real uid")
+      (",g", po::value(&online.kernel.gid), "%g: the real gid")
+      (",s", po::value(&online.kernel.signal), "%s: the signal")
+      (",c", po::value(&online.kernel.core_limit), "%c: the process's RLIMIT_CORE")
+      (",d", po::value(&online.kernel.dump_mode), "%d: the dump mode (1 user, 2 privileged)")
+      (",t", po::value(&online.kernel.time), "%t: the time of the dump")
+      (",F", po::value(&online.kernel.pidfd), "%F: a pidfd of the process (kernels that have it)")
+      ("spool", po::value(&online.handler.spool), "where crashes are stored (default /var/crash)")
+      ("resume", po::bool_switch(&online.resume), "analyse every stored crash not analysed yet")
+      ("list", po::bool_switch(&online.list), "show the stored crashes")
+      ("exe", po::value(&online.exe_filter), "with --list: only crashes of executables whose path holds this")
+      ("since", po::value(&online.since), "with --list: crashes at or after TIME (epoch seconds, 2026-11-23[T10:00], or an age: 30m, 2h, 7d)")
+      ("until", po::value(&online.until), "with --list: crashes before TIME")
+      ("pid", po::value(&online.live_pid), "report on a live process, which goes on running (stacks, registers, open files, memory)")
+      ("install", po::bool_switch(&online.install), "show (with --apply: set) kernel.core_pattern for online mode")
+      ("uninstall", po::bool_switch(&online.uninstall), "show (with --apply: restore) the settings --install replaced")
+      ("apply", po::bool_switch(&online.apply), "with --install/--uninstall: write the settings (as root)")
+      ("max-core-size", po::value(&online.handler.max_core_bytes), "bytes of a core kept at most (default 2 GiB)")
+      ("max-spool-size", po::value(&online.max_total_mib), "MiB stored in all at most, oldest removed first (default 2048)")
+      ("max-per-user", po::value(&online.handler.quota.max_crashes_per_user), "crashes kept per user (default 32)")
+      ("max-crashes", po::value(&online.handler.quota.max_crashes), "crashes kept in all (default 512)")
+      ("min-free", po::value(&online.min_free_mib), "MiB left free on the spool's file system (default 1024)")
+      ("no-compress", po::bool_switch(&online.no_compress), "store cores plain (sparse) instead of zstd")
+      ("analysis-timeout", po::value(&online.analysis_timeout), "seconds an analysis may take (default 120)")
+      ("analysis-memory", po::value(&online.analysis_memory_mib), "MiB of address space for an analysis, besides the core (default 4096)");
+  description.add(online_options);
+  po::options_description hidden;
+  hidden.add_options()
+      ("executable-words", po::value(&online.executable_words), "%E, after --")
+      ("foreground", po::bool_switch(&online.foreground), "analyse before exiting (tests)")
+      ("test-stop-before-analysis", po::bool_switch(&online.stop_before_analysis), "tests only")
+      ("proc-sys", po::value(&online.proc_sys), "the /proc/sys that --install writes (tests)");
+  po::positional_options_description positional;
+  positional.add("executable-words", -1);
 
   po::variables_map vm;
-  if (auto done = triage_tools::parse_command_line(argc, argv, "triage-core", description, vm)) return *done;
+  if (online_mode) {
+    // A bad command line can only be logged.
+    std::ostringstream ignored;
+    auto* saved = std::cerr.rdbuf(ignored.rdbuf());
+    auto done = triage_tools::parse_command_line(argc, argv, "triage-core", description, vm, &hidden, &positional);
+    std::cerr.rdbuf(saved);
+    if (done) {
+      // The options were not stored: find --spool by hand for the log.
+      std::string spool = online.handler.spool;
+      for (int i = 1; i + 1 < argc && std::strcmp(argv[i], "--") != 0; ++i)
+        if (std::strcmp(argv[i], "--spool") == 0) spool = argv[i + 1];
+      std::string message = ignored.str();
+      while (!message.empty() && message.back() == '\n') message.pop_back();
+      online::log_handler_failure(spool, message);
+      return kExitUsage;
+    }
+    apply_online_settings(online);
+    return handle_crash(online, core_fd);
+  }
+  if (auto done = triage_tools::parse_command_line(argc, argv, "triage-core", description, vm, &hidden, &positional))
+    return *done;
+  if (online.mode != "offline") {
+    std::cerr << "triage-core: -m is offline or online (see triage-core --help)\n";
+    return kExitUsage;
+  }
   auto usage_error = [](const std::string& message) {
     std::cerr << "triage-core: " << message << " (see triage-core --help)\n";
     return kExitUsage;
   };
-  if (options.core.empty() == options.input_dir.empty()) return usage_error("give one of -f CORE or -i DIR");
+  apply_online_settings(online);
+  if (!online.executable_words.empty()) return usage_error("unexpected words: " + online.executable_words.front());
+  if (online.resume + online.list + online.install + online.uninstall + (online.live_pid != 0) > 1)
+    return usage_error("give one of --resume, --list, --install, --uninstall, --pid");
+  if (online.apply && !online.install && !online.uninstall) return usage_error("--apply goes with --install or --uninstall");
+  if (online.resume) return resume(online, options.rules_dir);
+  if (online.list) return list(online);
+  if (online.install || online.uninstall) return install(online);
+  const bool live = online.live_pid != 0;
+  if (live && !(options.core.empty() && options.input_dir.empty()))
+    return usage_error("--pid takes no -f or -i");
+  if (live && options.output.empty() != options.to_stdout) return usage_error("with --pid, give one of -o FILE or --stdout");
+  if (!live && options.core.empty() == options.input_dir.empty()) return usage_error("give one of -f CORE or -i DIR");
   if (!options.core.empty() && options.output.empty() != options.to_stdout)
     return usage_error("with -f, give one of -o FILE or --stdout");
   if (!options.input_dir.empty() && (options.output.empty() || options.to_stdout))
@@ -212,5 +410,6 @@ int main(int argc, char** argv) {
   analysis.unwind.max_frames = options.max_frames;
   analysis.system_sources = options.system_sources;
   CoreAnalyzer analyzer(*rules, analysis);
+  if (live) return analyse_live(analyzer, options, online.live_pid);
   return options.core.empty() ? analyse_folder(analyzer, options) : analyse_one(analyzer, options);
 }

@@ -455,6 +455,54 @@ class Tracer {
     return stopped;
   }
 
+ public:
+  // A live process: seizes and stops every thread (again, for threads born
+  // meanwhile), writes the core, detaches.
+  TraceOutcome capture_live() {
+    std::set<pid_t> seized;
+    std::vector<Stopped> stopped;
+    const auto give_up = Clock::now() + limits_.stop_threads_timeout;
+    for (bool more = true; more && Clock::now() < give_up;) {
+      more = false;
+      std::vector<pid_t> members;
+      if (DIR* dir = opendir(("/proc/" + std::to_string(child_) + "/task").c_str())) {
+        while (dirent* entry = readdir(dir))
+          if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9') members.push_back(std::atoi(entry->d_name));
+        closedir(dir);
+      }
+      std::sort(members.begin(), members.end());
+      for (pid_t tid : members) {
+        if (seized.count(tid)) continue;
+        seized.insert(tid);
+        more = true;
+        if (ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) {
+          if (tid == child_) out_.problem = "can't attach to process " + std::to_string(child_) + ": " + std::strerror(errno);
+          continue;
+        }
+        ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
+        int status = 0;
+        while (waitpid(tid, &status, __WALL) < 0 && errno == EINTR) {
+        }
+        if (WIFSTOPPED(status)) stopped.push_back({tid, 0});
+      }
+      if (!out_.problem.empty()) break;
+    }
+    if (out_.problem.empty()) {
+      std::stable_partition(stopped.begin(), stopped.end(), [&](const Stopped& s) { return s.tid == child_; });
+      if (stopped.empty() || stopped.front().tid != child_) {
+        out_.problem = "process " + std::to_string(child_) + " did not stop";
+      } else {
+        siginfo_t none{};
+        std::string problem = write_core(child_, stopped, 0, none);
+        if (!problem.empty()) out_.problem = problem;
+      }
+    }
+    for (const Stopped& s : stopped) ptrace(PTRACE_DETACH, s.tid, nullptr, nullptr);
+    return std::move(out_);
+  }
+
+ private:
+
   // Gathers the stopped process's state and writes the core; returns what
   // went wrong, or "".
   std::string write_core(pid_t pid, const std::vector<Stopped>& stopped, int sig, const siginfo_t& info);
@@ -540,7 +588,7 @@ std::string Tracer::write_core(pid_t pid, const std::vector<Stopped>& stopped, i
   core.is_64bit = machine->second;
   core.signal = sig;
   core.page_size = page;
-  core.siginfo = siginfo_for_core(info, core.is_64bit);
+  if (sig != 0) core.siginfo = siginfo_for_core(info, core.is_64bit);  // a live capture has no signal
 
   // Threads: registers, FP registers, signal masks and times.
   std::vector<uint64_t> stack_pointers;
@@ -737,6 +785,11 @@ TraceOutcome trace_until_exit(pid_t child, const std::string& core_path, std::ch
                               const TraceLimits& limits) {
   Tracer tracer(child, core_path, deadline, limits);
   return tracer.run();
+}
+
+TraceOutcome capture_live_process(pid_t pid, const std::string& core_path, const TraceLimits& limits) {
+  Tracer tracer(pid, core_path, Clock::now(), limits);
+  return tracer.capture_live();
 }
 
 }  // namespace triage

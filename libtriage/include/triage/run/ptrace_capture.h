@@ -62,4 +62,10 @@ struct TraceOutcome {
 TraceOutcome trace_until_exit(pid_t child, const std::string& core_path,
                               std::chrono::steady_clock::time_point deadline, const TraceLimits& limits = {});
 
+// A core of a running process that is not ours, which goes on running: every
+// thread is seized (PTRACE_SEIZE) and stopped (PTRACE_INTERRUPT), the core is
+// written as above without a signal, and every thread is detached. Needs
+// the right to ptrace `pid`. core_signal is 0; problem says why there is no core.
+TraceOutcome capture_live_process(pid_t pid, const std::string& core_path, const TraceLimits& limits = {});
+
 }  // namespace triage
