@@ -33,7 +33,7 @@
 
 #include "support/process.h"
 #include "support/test_files.h"
-#include "triage/online/core_stream.h"
+#include "triage/util/core_stream.h"
 
 namespace {
 
@@ -190,7 +190,7 @@ std::string expand(const fs::path& stored) {
   TempDir out("triage-online-expand");
   int in = open(stored.c_str(), O_RDONLY);
   int fd = open(out.file("core").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  auto expanded = triage::online::expand_core(in, fd, true, UINT64_MAX);
+  auto expanded = triage::expand_core(in, fd, true, UINT64_MAX);
   close(in);
   close(fd);
   REQUIRE(expanded);

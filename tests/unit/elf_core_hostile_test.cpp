@@ -39,6 +39,7 @@
 #include "triage/core/elf_core.h"
 #include "triage/error.h"
 #include "triage/report/report.h"
+#include "triage/util/core_stream.h"
 // The CFI expression evaluator is internal to unwind/; its input comes from
 // module files and from the vDSO image inside the core, so it is hostile too.
 #include "../../libtriage/src/unwind/dwarf_expression.h"
@@ -980,4 +981,53 @@ TEST_CASE("hostile: write generator outputs as fuzz seeds", "[.hostile-seeds]") 
   threads.push_back({NT_PRSTATUS, "CORE", prstatus(4243, 0, kEntry + 2, kStackTop)});
   threads.push_back({NT_PRSTATUS, "CORE", prstatus(4244, 0, 0, 0)});
   save("gen-threads.core", build_core(threads).bytes);
+}
+
+namespace {
+
+// `bytes` compressed with zstd, as the online handler stores a core.
+Bytes zstd_compressed(const TempDir& dir, const Bytes& bytes) {
+  const int in = open(dir.write("plain", bytes).c_str(), O_RDONLY | O_CLOEXEC);
+  const std::string packed = dir.file("packed.zst");
+  const int out = open(packed.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  REQUIRE((in >= 0 && out >= 0));
+  auto stored = triage::store_core(in, out, {});
+  close(in);
+  close(out);
+  REQUIRE(stored.ok());
+  std::ifstream file(packed, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(file), {});
+}
+
+}  // namespace
+
+TEST_CASE("hostile: zstd-compressed cores are read as they are; bad ones are refused", "[hostile]") {
+  TempDir dir("triage-hostile-zstd");
+  SECTION("a compressed core gives the same snapshot as the plain one") {
+    auto result = load(dir, "core.zst", zstd_compressed(dir, minimal_x86_64_core()));
+    INFO(describe(result));
+    REQUIRE(result.ok());
+    REQUIRE(result->threads.size() == 1);
+    CHECK(result->threads[0].registers[result->arch->pc] == kEntry);
+    CHECK(result->process.command_name == "hostile-prog");
+  }
+  SECTION("corrupt zstd data") {
+    Bytes packed = zstd_compressed(dir, minimal_x86_64_core());
+    for (size_t i = 8; i < packed.size(); i += 7) packed[i] ^= 0x5a;
+    require_error(load(dir, "corrupt.zst", packed), {ErrorKind::kMalformed}, "corrupt.zst");
+  }
+  SECTION("compressed data cut short") {
+    Bytes packed = zstd_compressed(dir, minimal_x86_64_core());
+    packed.resize(packed.size() / 2);
+    require_error(load(dir, "cut.zst", packed), {ErrorKind::kMalformed}, "cut.zst");
+  }
+  SECTION("a small file that expands past the limit (a zip bomb of zeros)") {
+    CoreLimits limits;
+    limits.max_expanded_bytes = 1 << 20;
+    Bytes zeros(4 << 20, 0);
+    require_error(load(dir, "bomb.zst", zstd_compressed(dir, zeros), limits), {ErrorKind::kMalformed}, "bomb.zst");
+  }
+  SECTION("compressed, but not a core") {
+    require_error(load(dir, "text.zst", zstd_compressed(dir, Bytes(5000, 'x'))), {ErrorKind::kNotACore}, "text.zst");
+  }
 }

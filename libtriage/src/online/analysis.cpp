@@ -13,7 +13,7 @@
 #include <cstring>
 
 #include "triage/analyze/core_analyzer.h"
-#include "triage/online/core_stream.h"
+#include "triage/util/core_stream.h"
 #include "triage/report/report.h"
 
 namespace triage::online {

@@ -18,7 +18,7 @@
 #include <optional>
 #include <sstream>
 
-#include "triage/online/core_stream.h"
+#include "triage/util/core_stream.h"
 
 namespace triage::online {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "triage/error.h"
 
-namespace triage::online {
+namespace triage {
 
 struct CopyLimits {
   uint64_t max_bytes = UINT64_MAX;  // input past this is not read
@@ -39,4 +39,4 @@ Result<CopyOutcome> store_core(int in, int out, const CopyLimits& limits);
 // stream cut short is an error unless `accept_cut` (a capture that died).
 Result<uint64_t> expand_core(int in, int out, bool compressed, uint64_t max_bytes, bool accept_cut = false);
 
-}  // namespace triage::online
+}  // namespace triage

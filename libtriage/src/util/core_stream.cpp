@@ -1,6 +1,6 @@
 // zstd streaming both ways (ZSTD_compressStream2 / ZSTD_decompressStream),
 // and a writer that turns whole zero pages into holes with lseek.
-#include "triage/online/core_stream.h"
+#include "triage/util/core_stream.h"
 
 #include <unistd.h>
 #include <zstd.h>
@@ -11,7 +11,7 @@
 #include <memory>
 #include <vector>
 
-namespace triage::online {
+namespace triage {
 namespace {
 
 constexpr size_t kPage = 4096;
@@ -145,7 +145,7 @@ Result<uint64_t> expand_core(int in, int out, bool compressed, uint64_t max_byte
     if (n == 0) break;
     if (!compressed) {
       if (sparse.size() + static_cast<uint64_t>(n) > max_bytes)
-        return make_error(ErrorKind::kMalformed, "the stored core is larger than its journal says");
+        return make_error(ErrorKind::kMalformed, "the core is larger than " + std::to_string(max_bytes) + " bytes");
       if (!sparse.write(input.data(), static_cast<size_t>(n))) return io_error("cannot expand the core");
       continue;
     }
@@ -154,15 +154,15 @@ Result<uint64_t> expand_core(int in, int out, bool compressed, uint64_t max_byte
       ZSTD_outBuffer sink{output.data(), output.size(), 0};
       last = ZSTD_decompressStream(dctx.get(), &sink, &source);
       if (ZSTD_isError(last))
-        return make_error(ErrorKind::kMalformed, std::string("the stored core is corrupt: ") + ZSTD_getErrorName(last));
+        return make_error(ErrorKind::kMalformed, std::string("corrupt zstd data: ") + ZSTD_getErrorName(last));
       if (sparse.size() + sink.pos > max_bytes)
-        return make_error(ErrorKind::kMalformed, "the stored core expands past its journal's size");
+        return make_error(ErrorKind::kMalformed, "the core expands past " + std::to_string(max_bytes) + " bytes");
       if (!sparse.write(output.data(), sink.pos)) return io_error("cannot expand the core");
     }
   }
-  if (compressed && last != 0 && !accept_cut) return make_error(ErrorKind::kMalformed, "the stored core is cut short");
+  if (compressed && last != 0 && !accept_cut) return make_error(ErrorKind::kMalformed, "the compressed core is cut short");
   if (!sparse.finish()) return io_error("cannot expand the core");
   return sparse.size();
 }
 
-}  // namespace triage::online
+}  // namespace triage
