@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "instruction_semantics_internal.h"
@@ -128,6 +129,19 @@ Result<std::unique_ptr<InstructionAnalyzer>> InstructionAnalyzer::create(const A
 }
 
 namespace semantics_detail {
+
+CapstoneRegisterNames::CapstoneRegisterNames(cs_arch arch, cs_mode mode, unsigned count,
+                                             const Canonical& canonical)
+    : names_(count), widths_(count, 0) {
+  csh handle = 0;
+  if (cs_open(arch, mode, &handle) != CS_ERR_OK) return;
+  for (unsigned id = 1; id < count; ++id) {
+    const char* raw = cs_reg_name(handle, id);
+    if (raw == nullptr) continue;
+    std::tie(names_[id], widths_[id]) = canonical(raw);
+  }
+  cs_close(&handle);
+}
 
 void add_unique(std::vector<std::string_view>& set, std::string_view name) {
   if (name.empty()) return;

@@ -24,66 +24,43 @@ namespace triage {
 namespace {
 
 using semantics_detail::add_unique;
+using semantics_detail::CapstoneRegisterNames;
 
-// The arch table's name by Capstone register id: w registers fold onto x,
+// The arch table's name of a Capstone register name: w registers fold onto x,
 // wsp onto sp, the SIMD views (b/h/s/d/q) onto vN; xzr/wzr and nzcv are "".
 // `width` is the register's size in bytes (for access sizes).
-class Aarch64RegisterNames {
- public:
-  Aarch64RegisterNames() {
-    names_.resize(ARM64_REG_ENDING);
-    widths_.resize(ARM64_REG_ENDING, 0);
-    csh handle = 0;
-    if (cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &handle) != CS_ERR_OK) return;
-    for (unsigned id = 1; id < ARM64_REG_ENDING; ++id) {
-      const char* raw = cs_reg_name(handle, id);
-      if (raw == nullptr) continue;
-      std::string r(raw);
-      unsigned width = 0;
-      switch (r.empty() ? '\0' : r[0]) {
-        case 'x': width = 8; break;
-        case 'w': width = 4; break;
-        case 'b': width = 1; break;
-        case 'h': width = 2; break;
-        case 's': width = 4; break;
-        case 'd': width = 8; break;
-        case 'q': case 'v': width = 16; break;
-        default: break;
-      }
-      const bool numbered = r.size() >= 2 && r[1] >= '0' && r[1] <= '9';
-      if (r == "xzr" || r == "wzr" || r == "nzcv") {
-        r.clear();
-      } else if (r == "wsp" || r == "sp") {
-        r = "sp";
-        width = 8;
-      } else if (r == "fp") {
-        r = "x29";
-      } else if (r == "lr") {
-        r = "x30";
-      } else if (numbered && r[0] == 'w') {
-        r[0] = 'x';
-      } else if (numbered && (r[0] == 'b' || r[0] == 'h' || r[0] == 's' || r[0] == 'd' ||
-                              r[0] == 'q')) {
-        r[0] = 'v';
-      }
-      names_[id] = std::move(r);
-      widths_[id] = width;
-    }
-    cs_close(&handle);
+std::pair<std::string, unsigned> canonical_aarch64(std::string r) {
+  unsigned width = 0;
+  switch (r.empty() ? '\0' : r[0]) {
+    case 'x': width = 8; break;
+    case 'w': width = 4; break;
+    case 'b': width = 1; break;
+    case 'h': width = 2; break;
+    case 's': width = 4; break;
+    case 'd': width = 8; break;
+    case 'q': case 'v': width = 16; break;
+    default: break;
   }
-
-  std::string_view name(unsigned id) const {
-    return id < names_.size() ? std::string_view(names_[id]) : std::string_view();
+  const bool numbered = r.size() >= 2 && r[1] >= '0' && r[1] <= '9';
+  if (r == "xzr" || r == "wzr" || r == "nzcv") {
+    r.clear();
+  } else if (r == "wsp" || r == "sp") {
+    r = "sp";
+    width = 8;
+  } else if (r == "fp") {
+    r = "x29";
+  } else if (r == "lr") {
+    r = "x30";
+  } else if (numbered && r[0] == 'w') {
+    r[0] = 'x';
+  } else if (numbered && (r[0] == 'b' || r[0] == 'h' || r[0] == 's' || r[0] == 'd' || r[0] == 'q')) {
+    r[0] = 'v';
   }
-  unsigned width(unsigned id) const { return id < widths_.size() ? widths_[id] : 0; }
+  return {std::move(r), width};
+}
 
- private:
-  std::vector<std::string> names_;
-  std::vector<unsigned> widths_;
-};
-
-const Aarch64RegisterNames& aarch64_register_names() {
-  static const Aarch64RegisterNames names;
+const CapstoneRegisterNames& aarch64_register_names() {
+  static const CapstoneRegisterNames names(CS_ARCH_ARM64, CS_MODE_ARM, ARM64_REG_ENDING, canonical_aarch64);
   return names;
 }
 
@@ -483,7 +460,7 @@ class Aarch64Analyzer final : public InstructionAnalyzer {
 
   mutable csh handle_;
   const ArchInfo& arch_;
-  const Aarch64RegisterNames& names_;
+  const CapstoneRegisterNames& names_;
 };
 
 }  // namespace

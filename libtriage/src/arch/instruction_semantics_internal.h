@@ -1,9 +1,14 @@
 // Shared by the per-architecture analyzers (instruction_semantics_*.cpp).
 #pragma once
 
+#include <capstone/capstone.h>
+
+#include <functional>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "triage/arch/instruction_semantics.h"
@@ -26,6 +31,24 @@ InstructionSemantics& mark_invalid(InstructionSemantics& s, std::span<const uint
 
 // kLoad/kStore/kLoadStore/kOther from the directions of the memory operands.
 InstructionKind kind_from_accesses(const InstructionSemantics& s);
+
+// The arch table's name of each Capstone register id, and its width in
+// bytes, made once per architecture by `canonical` from Capstone's own name
+// ("" for registers that are not tracked).
+class CapstoneRegisterNames {
+ public:
+  using Canonical = std::function<std::pair<std::string, unsigned>(std::string capstone_name)>;
+  CapstoneRegisterNames(cs_arch arch, cs_mode mode, unsigned count, const Canonical& canonical);
+
+  std::string_view name(unsigned id) const {
+    return id < names_.size() ? std::string_view(names_[id]) : std::string_view();
+  }
+  unsigned width(unsigned id) const { return id < widths_.size() ? widths_[id] : 0; }
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<unsigned> widths_;
+};
 
 }  // namespace semantics_detail
 }  // namespace triage

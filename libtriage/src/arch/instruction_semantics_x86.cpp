@@ -17,77 +17,54 @@ namespace triage {
 
 namespace {
 
-// Canonical register names by Capstone register id, per mode: sub-registers
+using semantics_detail::add_unique;
+using semantics_detail::CapstoneRegisterNames;
+
+// The arch table's name of a Capstone register name, per mode: sub-registers
 // map to the register of the arch table ("al" -> "rax" in 64-bit code,
 // "eax" in 32-bit code), rip/eip to "" (the program counter is handled
 // apart), flags to "" (not tracked); vector registers are folded onto their
 // xmm name and everything else keeps Capstone's name.
-class X86RegisterNames {
- public:
-  explicit X86RegisterNames(bool is64) {
-    csh handle = 0;
-    names_.resize(X86_REG_ENDING);
-    widths_.resize(X86_REG_ENDING, 0);
-    if (cs_open(CS_ARCH_X86, is64 ? CS_MODE_64 : CS_MODE_32, &handle) != CS_ERR_OK) return;
-    for (unsigned id = 1; id < X86_REG_ENDING; ++id) {
-      const char* raw = cs_reg_name(handle, id);
-      if (raw == nullptr) continue;
-      auto [name, width] = canonical(raw, is64);
-      names_[id] = std::move(name);
-      widths_[id] = width;
-    }
-    cs_close(&handle);
+std::pair<std::string, unsigned> canonical_x86(std::string r, bool is64) {
+  static constexpr std::array<std::string_view, 4> kLegacy = {"a", "b", "c", "d"};
+  static constexpr std::array<std::string_view, 4> kIndex = {"si", "di", "bp", "sp"};
+  const std::string prefix = is64 ? "r" : "e";
+  for (std::string_view l : kLegacy) {
+    const std::string x = std::string(l) + "x";
+    if (r == "r" + x) return {prefix + x, 8};
+    if (r == "e" + x) return {prefix + x, 4};
+    if (r == x) return {prefix + x, 2};
+    if (r == std::string(l) + "l" || r == std::string(l) + "h") return {prefix + x, 1};
   }
-
-  std::string_view name(unsigned id) const {
-    return id < names_.size() ? std::string_view(names_[id]) : std::string_view();
+  for (std::string_view i : kIndex) {
+    const std::string s(i);
+    if (r == "r" + s) return {prefix + s, 8};
+    if (r == "e" + s) return {prefix + s, 4};
+    if (r == s) return {prefix + s, 2};
+    if (r == s + "l") return {prefix + s, 1};
   }
-  // Width in bytes of the sub-register (1, 2, 4, 8), 0 when not a general register.
-  unsigned width(unsigned id) const { return id < widths_.size() ? widths_[id] : 0; }
-
- private:
-  static std::pair<std::string, unsigned> canonical(std::string r, bool is64) {
-    static constexpr std::array<std::string_view, 4> kLegacy = {"a", "b", "c", "d"};
-    static constexpr std::array<std::string_view, 4> kIndex = {"si", "di", "bp", "sp"};
-    const std::string prefix = is64 ? "r" : "e";
-    for (std::string_view l : kLegacy) {
-      const std::string x = std::string(l) + "x";
-      if (r == "r" + x) return {prefix + x, 8};
-      if (r == "e" + x) return {prefix + x, 4};
-      if (r == x) return {prefix + x, 2};
-      if (r == std::string(l) + "l" || r == std::string(l) + "h") return {prefix + x, 1};
-    }
-    for (std::string_view i : kIndex) {
-      const std::string s(i);
-      if (r == "r" + s) return {prefix + s, 8};
-      if (r == "e" + s) return {prefix + s, 4};
-      if (r == s) return {prefix + s, 2};
-      if (r == s + "l") return {prefix + s, 1};
-    }
-    if (r.size() >= 2 && r[0] == 'r' && std::isdigit(static_cast<unsigned char>(r[1]))) {
-      size_t digits = 1;
-      while (digits < r.size() && std::isdigit(static_cast<unsigned char>(r[digits]))) ++digits;
-      const std::string base = r.substr(0, digits);
-      const std::string suffix = r.substr(digits);
-      if (suffix.empty()) return {base, 8};
-      if (suffix == "d") return {base, 4};
-      if (suffix == "w") return {base, 2};
-      if (suffix == "b") return {base, 1};
-    }
-    if (r == "rip" || r == "eip" || r == "ip") return {"", 0};
-    if (r == "rflags" || r == "eflags" || r == "flags") return {"", 0};
-    if ((r.rfind("ymm", 0) == 0 || r.rfind("zmm", 0) == 0) && r.size() > 3)
-      return {"xmm" + r.substr(3), 0};
-    return {r, 0};
+  if (r.size() >= 2 && r[0] == 'r' && std::isdigit(static_cast<unsigned char>(r[1]))) {
+    size_t digits = 1;
+    while (digits < r.size() && std::isdigit(static_cast<unsigned char>(r[digits]))) ++digits;
+    const std::string base = r.substr(0, digits);
+    const std::string suffix = r.substr(digits);
+    if (suffix.empty()) return {base, 8};
+    if (suffix == "d") return {base, 4};
+    if (suffix == "w") return {base, 2};
+    if (suffix == "b") return {base, 1};
   }
+  if (r == "rip" || r == "eip" || r == "ip") return {"", 0};
+  if (r == "rflags" || r == "eflags" || r == "flags") return {"", 0};
+  if ((r.rfind("ymm", 0) == 0 || r.rfind("zmm", 0) == 0) && r.size() > 3)
+    return {"xmm" + r.substr(3), 0};
+  return {r, 0};
+}
 
-  std::vector<std::string> names_;
-  std::vector<unsigned> widths_;
-};
-
-const X86RegisterNames& x86_register_names(bool is64) {
-  static const X86RegisterNames k32(false);
-  static const X86RegisterNames k64(true);
+const CapstoneRegisterNames& x86_register_names(bool is64) {
+  static const CapstoneRegisterNames k32(CS_ARCH_X86, CS_MODE_32, X86_REG_ENDING,
+                                         [](std::string r) { return canonical_x86(std::move(r), false); });
+  static const CapstoneRegisterNames k64(CS_ARCH_X86, CS_MODE_64, X86_REG_ENDING,
+                                         [](std::string r) { return canonical_x86(std::move(r), true); });
   return is64 ? k64 : k32;
 }
 
@@ -95,10 +72,6 @@ bool is_one_of(unsigned id, std::initializer_list<unsigned> ids) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
 
-void add_unique(std::vector<std::string_view>& set, std::string_view name) {
-  if (name.empty()) return;
-  if (std::find(set.begin(), set.end(), name) == set.end()) set.push_back(name);
-}
 
 class X86Analyzer final : public InstructionAnalyzer {
  public:
@@ -306,7 +279,7 @@ class X86Analyzer final : public InstructionAnalyzer {
 
   mutable csh handle_;
   const ArchInfo& arch_;
-  const X86RegisterNames& names_;
+  const CapstoneRegisterNames& names_;
 };
 
 }  // namespace
