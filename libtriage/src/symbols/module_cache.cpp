@@ -184,14 +184,71 @@ std::optional<uint64_t> ModuleFile::cu_offset_of(uint64_t address) const {
   return std::nullopt;
 }
 
+namespace {
+
+// ARM and AArch64 mark code and data with symbols named $a, $t, $x, $d
+// (optionally ".suffix"): they name no function.
+bool is_mapping_symbol(const char* name) { return name && name[0] == '$'; }
+
+// Of several names for one function (free / __libc_free / cfree), the one
+// people know: fewest leading underscores, then the shortest.
+bool preferred_name(const char* a, const char* b) {
+  const size_t ua = std::strspn(a, "_"), ub = std::strspn(b, "_");
+  if (ua != ub) return ua < ub;
+  const size_t la = std::strlen(a), lb = std::strlen(b);
+  if (la != lb) return la < lb;
+  return std::strcmp(a, b) < 0;
+}
+
+}  // namespace
+
+const char* ModuleFile::function_name(uint64_t address, uint64_t* offset) const {
+  GElf_Off nearest_offset = 0;
+  GElf_Sym nearest;
+  const char* name = dwfl_module_addrinfo(module_, address, &nearest_offset, &nearest, nullptr, nullptr, nullptr);
+  *offset = nearest_offset;
+  if (!functions_) {
+    functions_.emplace();
+    const int count = dwfl_module_getsymtab(module_);
+    for (int i = 1; i < count; ++i) {
+      GElf_Sym symbol;
+      GElf_Addr start;
+      const char* symbol_name = dwfl_module_getsym_info(module_, i, &symbol, &start, nullptr, nullptr, nullptr);
+      const int type = GELF_ST_TYPE(symbol.st_info);
+      if (!symbol_name || symbol.st_shndx == SHN_UNDEF || is_mapping_symbol(symbol_name) ||
+          (type != STT_FUNC && type != STT_GNU_IFUNC))
+        continue;
+      // A Thumb function's symbol has bit 0 set; its code starts one lower.
+      if (image_.machine == EM_ARM) start &= ~GElf_Addr{1};
+      functions_->push_back({start, symbol.st_size, symbol_name});
+    }
+    std::sort(functions_->begin(), functions_->end(), [](const FunctionSymbol& a, const FunctionSymbol& b) {
+      return a.start != b.start ? a.start < b.start : preferred_name(a.name, b.name);
+    });
+  }
+  // The last function starting at or below the address, first of its aliases.
+  auto it = std::upper_bound(functions_->begin(), functions_->end(), address,
+                             [](uint64_t a, const FunctionSymbol& f) { return a < f.start; });
+  if (it == functions_->begin()) return is_mapping_symbol(name) ? nullptr : name;
+  const uint64_t start = std::prev(it)->start;
+  while (it != functions_->begin() && std::prev(it)->start == start) --it;
+  const FunctionSymbol& function = *it;
+  const bool covers = function.size == 0 || address < function.start + function.size;
+  if (is_mapping_symbol(name)) {
+    if (!covers) return nullptr;
+  } else if (!name || address - nearest_offset != function.start) {
+    return name;  // libdw's symbol is no function's start (an object, a local label)
+  }
+  *offset = address - function.start;
+  return function.name;
+}
+
 std::vector<SymbolLocation> ModuleFile::lookup(uint64_t address, bool with_source) const {
   std::vector<SymbolLocation> locations;
   if (!module_) return locations;
 
-  GElf_Off symbol_offset = 0;
-  GElf_Sym symbol;
-  const char* symbol_name =
-      dwfl_module_addrinfo(module_, address, &symbol_offset, &symbol, nullptr, nullptr, nullptr);
+  uint64_t symbol_offset = 0;
+  const char* symbol_name = function_name(address, &symbol_offset);
 
   SourcePoint point;
   if (!with_source) return {{demangle(symbol_name), symbol_offset, {}, 0, 0, false}};

@@ -70,6 +70,10 @@ class ModuleFile {
   // The DIE offset of the compile unit holding a file address, for when
   // libdw can't say (no .debug_aranges); the lock is held.
   std::optional<uint64_t> cu_offset_of(uint64_t file_address) const;
+  // The function symbol's name at a file address and the offset into it:
+  // libdw's nearest symbol, unless that is an ARM mapping symbol ("$t")
+  // or one of several names of a function; the lock is held.
+  const char* function_name(uint64_t file_address, uint64_t* offset) const;
 
   std::string path_;
   ElfImageInfo image_;
@@ -87,6 +91,13 @@ class ModuleFile {
   };
   mutable std::optional<std::vector<CuRange>> cu_ranges_;  // built on first need
   mutable std::unordered_map<std::string, std::optional<uint64_t>> symbol_addresses_;
+  struct FunctionSymbol {
+    uint64_t start, size;
+    const char* name;  // owned by libelf
+  };
+  // Function symbols by start, the preferred name first among those that
+  // share a start; built on first need.
+  mutable std::optional<std::vector<FunctionSymbol>> functions_;
   mutable std::mutex mutex_;
 };
 
