@@ -420,7 +420,7 @@ def manifest(spec_path, out_dir):
                 "crash_function": pick(exp, arch, kind, "crash_function"),
                 "frames": pick(exp, arch, kind, "frames"),
             }
-            for key in ("si_code", "fault_address"):
+            for key in ("si_code", "fault_address", "triage_frames", "triage_gap"):
                 value = pick(exp, arch, kind, key)
                 if value is not None:
                     entry[key] = value

@@ -3,14 +3,15 @@
 #
 # Makes the cross-architecture core fixtures (see README.md beside this
 # script): for each of aarch64, arm (Thumb-2), riscv64 and i386 it builds the
-# five crash programs with the Debian cross compiler (-O0 -g, the corpus's
-# flags), dynamically linked against the cross libc under /usr/<triplet>, runs
+# eleven crash programs below with the Debian cross compiler (-g, the corpus's
+# flags: -O0, or -O2 / -fstack-protector-strong where the corpus builds the
+# program so), dynamically linked against the cross libc under /usr/<triplet>, runs
 # each under qemu-user (no ASLR on the host, an empty environment, the guest's
 # libraries forced to the sysroot's) and keeps two cores of it. riscv32 (RV32)
-# has no Debian libc: its five programs (src/rv32/, with their own _start and
-# syscalls in src/rv32/rt.c) are built freestanding and static by the riscv64
-# cross compiler with -march=rv32gc -mabi=ilp32d, and have only the gcore
-# kind. The cores:
+# has no Debian libc: it has only the first five programs (src/rv32/, with
+# their own _start and syscalls in src/rv32/rt.c), built freestanding and
+# static by the riscv64 cross compiler with -march=rv32gc -mabi=ilp32d, and
+# only the gcore kind. The cores:
 #
 #   <arch>/<program>.gcore.core.zst  gdb-multiarch's `gcore`, attached to
 #                                    qemu-user's gdb stub when the program
@@ -33,8 +34,9 @@
 #
 # --manifest-only rewrites manifest.json from the fixtures already in OUT_DIR
 # (after editing expected.json) without making any. CROSS_ARCHES="arm i386"
-# makes only those architectures' fixtures (the manifest still lists all that
-# are in OUT_DIR).
+# makes only those architectures' fixtures, CROSS_PROGRAMS="heap-error
+# stack-guard" only those programs' (the manifest still lists all that are in
+# OUT_DIR): the others' binaries, cores and transcripts are left as they are.
 #
 # OUT_DIR defaults to this script's folder. Needs: qemu-user (QEMU >= 9 for the
 # guest's memory map and siginfo over the gdb stub: bookworm-backports),
@@ -75,14 +77,32 @@ sysroot_of() { # arch triplet: none for the freestanding ones
 }
 rv32_gcc=riscv64-linux-gnu-gcc
 rv32_cc=("$rv32_gcc" -march=rv32gc -mabi=ilp32d -static -nostdlib -ffreestanding)
-# program  source (relative to corpus-samples)  args (- for none)
+# program  source (relative to corpus-samples)  args (- for none, commas
+# between several)  the corpus's own flags for it (corpus-samples/CMakeLists.txt:
+# O2, FLAGS; - for none, commas between several)
 programs=(
-  "dest-av crashes/dest-av.c -"
-  "source-av-near-null crashes/source-av-near-null.c -"
-  "segfault-on-pc crashes/segfault-on-pc.c -"
-  "abort-signal crashes/abort-signal.c 2"
-  "bad-instruction crashes/bad-instruction.c -"
+  "dest-av crashes/dest-av.c - -"
+  "source-av-near-null crashes/source-av-near-null.c - -"
+  "segfault-on-pc crashes/segfault-on-pc.c - -"
+  "abort-signal crashes/abort-signal.c 2 -"
+  "bad-instruction crashes/bad-instruction.c - -"
+  "source-av crashes/source-av.c - -"
+  "dest-av-tainted crashes/dest-av-tainted.c - -O2"
+  "call-av-tainted crashes/call-av-tainted.c - -O2"
+  "branch-av-tainted crashes/branch-av-tainted.c - -O2"
+  "heap-error crashes/heap-error.c - -"
+  "stack-guard crashes/stack-guard.c - -fstack-protector-strong"
 )
+# Which programs an architecture gets: riscv32 only the first five (no libc
+# for heap-error and stack-guard, the others not rewritten into src/rv32/:
+# README.md, "The programs"), the others all.
+runs_on() { # arch program
+  case "$1:$2" in
+    riscv32:dest-av | riscv32:source-av-near-null | riscv32:segfault-on-pc | riscv32:abort-signal | riscv32:bad-instruction) return 0 ;;
+    riscv32:*) return 1 ;;
+  esac
+  return 0
+}
 # __builtin_trap() is brk (AArch64) / ebreak (RISC-V): SIGTRAP, not SIGILL.
 source_for() { # arch program default
   case "$1:$2" in
@@ -170,13 +190,17 @@ failed=0
   freestanding "$arch" && qemu_libs=()
   mkdir -p "$out/$arch"
   for p in "${programs[@]}"; do
-    read -r name default_source args <<<"$p"
+    read -r name default_source args flags <<<"$p"
+    case " ${CROSS_PROGRAMS:-$name} " in *" $name "*) ;; *) continue ;; esac
+    runs_on "$arch" "$name" || continue
     source=$(source_for "$arch" "$name" "$default_source")
     exe=$out/$arch/$name
+    extra=()
+    [ "$flags" != - ] && IFS=, read -r -a extra <<<"$flags"
     if freestanding "$arch"; then
-      cc=("${rv32_cc[@]}" "${cflags[@]}" -o "$exe" "$corpus/$source" "$here/src/rv32/rt.c")
+      cc=("${rv32_cc[@]}" "${cflags[@]}" "${extra[@]}" -o "$exe" "$corpus/$source" "$here/src/rv32/rt.c")
     else
-      cc=("$triplet-gcc" "${cflags[@]}" -o "$exe" "$corpus/$source")
+      cc=("$triplet-gcc" "${cflags[@]}" "${extra[@]}" -o "$exe" "$corpus/$source")
     fi
     if ! "${cc[@]}" 2>"$work/cc.err"; then
       echo "$prog: $arch/$name does not build:" >&2
@@ -185,7 +209,7 @@ failed=0
       continue
     fi
     argv=()
-    [ "$args" != - ] && read -r -a argv <<<"$args"
+    [ "$args" != - ] && IFS=, read -r -a argv <<<"$args"
 
     for kind in qemu gcore; do
       run=$work/$arch-$name-$kind
@@ -288,7 +312,8 @@ write_spec() {
     printf 'arch\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$arch" "$triplet" "$qemu" \
       "$compiler" "$qemu_version" "$gdb_version" "$(sysroot_of "$arch" "$triplet")"
     for p in "${programs[@]}"; do
-      read -r name default_source args <<<"$p"
+      read -r name default_source args flags <<<"$p"
+      runs_on "$arch" "$name" || continue
       source=$(source_for "$arch" "$name" "$default_source")
       exe=$out/$arch/$name
       [ -f "$exe" ] || continue
@@ -304,7 +329,7 @@ write_spec() {
       fi
       for kind in gcore qemu; do
         [ -f "$out/$arch/$name.$kind.core.zst" ] || continue
-        printf 'fixture\t%s\t%s\t%s\t%s\t%s\n' "$arch" "$name" "$kind" "$source" "$args"
+        printf 'fixture\t%s\t%s\t%s\t%s\t%s\n' "$arch" "$name" "$kind" "$source" "${args//,/ }"
       done
     done
   done

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <span>
 #include <unordered_map>
@@ -15,6 +16,12 @@
 
 namespace triage {
 namespace {
+
+std::string hex(uint64_t value) {
+  char text[24];
+  std::snprintf(text, sizeof text, "%#llx", static_cast<unsigned long long>(value));
+  return text;
+}
 
 constexpr int kArmCpsr = 16;  // in the ARM register table
 
@@ -83,13 +90,19 @@ class ThreadUnwinder {
         stack.stop_reason = "no CFI, frame pointer or return address on the stack found";
         break;
       }
-      caller.pc &= arch_.address_mask();
-      if (arch_.arch == Arch::kArm) {
-        // Bit 0 of an ARM return address is the state of the code it returns to.
-        if (!caller.pc_is_exact) caller.thumb = caller.pc & 1;
-        caller.pc = return_target(arch_.arch, caller.pc);
-      }
+      normalise_pc(caller);
       if (caller.pc == 0) break;  // the outermost frame's return address
+      // A return address outside any code means the step read the wrong slot
+      // (a frame pointer that is not the CFA, a prologue misread): the
+      // scan may still find the caller.
+      if (trust != FrameTrust::kScan && !is_code(caller.pc)) {
+        if (!step_scan(state, caller)) {
+          stack.stop_reason = "the caller's address " + hex(caller.pc) + " is not code";
+          break;
+        }
+        trust = FrameTrust::kScan;
+        normalise_pc(caller);
+      }
       auto old_sp = state.get(arch_.sp), new_sp = caller.get(arch_.sp);
       if (old_sp && new_sp && *new_sp < *old_sp && state.pc_is_exact == caller.pc_is_exact) {
         stack.stop_reason = "the stack pointer went backwards";
@@ -112,6 +125,24 @@ class ThreadUnwinder {
     if (index < 0) return dwarf_number == 0 && arch_.arch >= Arch::kRiscv32 ? std::optional<uint64_t>(0) : std::nullopt;
     if (index == arch_.pc) return state.pc;
     return state.get(index);
+  }
+
+  void normalise_pc(RegisterState& caller) const {
+    caller.pc &= arch_.address_mask();
+    if (arch_.arch == Arch::kArm) {
+      // Bit 0 of an ARM return address is the state of the code it returns to.
+      if (!caller.pc_is_exact) caller.thumb = caller.pc & 1;
+      caller.pc = return_target(arch_.arch, caller.pc);
+    }
+  }
+
+  // A function where stacks begin: the program's entry, a thread's start.
+  bool is_entry_function(const ProcessModule& module, uint64_t pc) const {
+    static constexpr std::string_view kEntries[] = {"_start", "__start", "clone", "__clone", "clone3",
+                                                    "__clone3", "start_thread", "thread_start"};
+    for (const SymbolLocation& location : module.file->symbolize(module.file_address(pc), false))
+      if (std::find(std::begin(kEntries), std::end(kEntries), location.function) != std::end(kEntries)) return true;
+    return false;
   }
 
   bool is_code(uint64_t address) const {
@@ -221,7 +252,11 @@ class ThreadUnwinder {
     unwind_detail::ExidxStatus status = it->second->opcodes_for(static_cast<uint32_t>(lookup), opcodes);
     *no_entry = status == unwind_detail::ExidxStatus::kNoEntry;
     if (status == unwind_detail::ExidxStatus::kCantUnwind) {
-      *stop = "outermost frame";
+      // The linker also fills gaps between functions built without tables
+      // (glibc's __libc_message) with CANTUNWIND: only a process's or a
+      // thread's entry really is outermost; elsewhere the scan may go on.
+      if (is_entry_function(*module, state.pc)) *stop = "outermost frame";
+      else *no_entry = true;
       return false;
     }
     if (status != unwind_detail::ExidxStatus::kOk) return false;
