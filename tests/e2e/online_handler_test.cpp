@@ -250,13 +250,15 @@ TEST_CASE("online: a real core of a live stopped process is stored compressed, j
   json report = json::parse(read_file(crash / "report.casrep"));
   CHECK(report["CrashSeverity"]["ShortDescription"] == "DestAv");
   CHECK(report["CrashLine"] == meta["crash_line"]);
+  // And for people, beside it.
+  CHECK(read_file(crash / "report.txt").find("DestAv") != std::string::npos);
 
   // Root-owned, private, nothing outside the spool.
   struct stat st {};
   REQUIRE(stat(crash.c_str(), &st) == 0);
   CHECK(st.st_uid == 0);
   CHECK((st.st_mode & 0777) == 0700);
-  for (const char* file : {"core.zst", "meta.json", "report.casrep"}) {
+  for (const char* file : {"core.zst", "meta.json", "report.casrep", "report.txt"}) {
     REQUIRE(stat((crash / file).c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
   }

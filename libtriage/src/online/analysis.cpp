@@ -20,6 +20,7 @@ namespace triage::online {
 namespace {
 
 constexpr const char* kReportFile = "report.casrep";
+constexpr const char* kTextReportFile = "report.txt";
 
 void answer(int fd, const std::string& text) {
   size_t done = 0;
@@ -113,6 +114,9 @@ CrashState analyse_crash(const Spool& spool, CrashDir& crash, const Rules& rules
   if (meta.truncated) report->warnings.push_back("the stored core is truncated: " + meta.truncated_why);
   if (auto written = crash.write_atomically(kReportFile, report::to_json_text(*report)); !written)
     return finish(CrashState::kFailed, written.error().message);
+  // The same report for people, beside the JSON.
+  if (auto written = crash.write_atomically(kTextReportFile, report::to_text(*report, {.color = false})); !written)
+    spool.log(crash.name() + ": " + written.error().message);
   meta.crash_class = report->severity.short_description;
   meta.crash_type = report->severity.type;
   meta.crash_line = report->crash_line;

@@ -27,10 +27,12 @@ std::string size_text(uint64_t bytes) {
   return text;
 }
 
+// `text` in a column of `width` characters and a space: a long one keeps
+// its end (an executable's name, not its folders).
 std::string cell(std::string text, size_t width) {
   if (text.size() > width) text = "..." + text.substr(text.size() - (width - 3));
   text.resize(width, ' ');
-  return text;
+  return text + ' ';
 }
 
 }  // namespace
