@@ -15,10 +15,24 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace triage::online {
 namespace {
+
+// The process's mapped address space (/proc/self/statm's first field), read
+// with plain system calls: this runs between fork and exit.
+uint64_t mapped_bytes() {
+  char text[128] = {};
+  const int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  const ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  return std::strtoull(text, nullptr, 10) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
 
 [[noreturn]] void child_fail(int fd, const char* what) {
   std::string text = std::string("sandbox: ") + what + ": " + std::strerror(errno);
@@ -68,7 +82,9 @@ SandboxOutcome run_sandboxed(const std::function<int(int)>& work, uid_t uid, gid
       if (uid != 0 && setuid(0) == 0) child_fail(3, "privileges could be regained");
     }
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(3, "PR_SET_NO_NEW_PRIVS");
-    set_limit(RLIMIT_AS, limits.address_space_bytes);
+    // The budget comes on top of what is mapped already: a sanitizer build
+    // reserves terabytes of shadow memory before main.
+    set_limit(RLIMIT_AS, mapped_bytes() + limits.address_space_bytes);
     set_limit(RLIMIT_CPU, limits.cpu_seconds);
     set_limit(RLIMIT_NOFILE, 256);
     _exit(work(3));
