@@ -570,6 +570,24 @@ TEST_CASE("aarch64 crashes", "[classify][aarch64]") {
     crash.code({0x01, 0x00, 0x40, 0xf9, 0x22, 0x00, 0x00, 0xf9});  // ...; str x2, [x1]
     CHECK(crash.run() == "DestAvTainted");
   }
+  SECTION("a tagged pointer faults at its untagged address (Top Byte Ignore)") {
+    // The kernel reports si_addr without the tag: str x1, [x0] with x0 =
+    // 0x4141414141414141 faults at 0x41414141414141.
+    crash.code({0x01, 0x00, 0x00, 0xf9});  // str x1, [x0]
+    crash.reg("x0", 0x4141414141414141);
+    crash.signal(kSigSegv, 0x41414141414141);
+    CHECK(crash.run() == "DestAv");
+    crash.code({0x00, 0x00, 0x40, 0xf9});  // ldr x0, [x0]
+    CHECK(crash.run() == "SourceAv");
+    crash.reg("x0", 0x4100000000000010);  // a tag on a near-null pointer
+    crash.signal(kSigSegv, 0x10);
+    CHECK(crash.run() == "SourceAvNearNull");
+    crash.code({0x01, 0x00, 0x00, 0xf9});
+    crash.signal_without_siginfo(kSigSegv);
+    const Classification c = crash.classify_it();
+    CHECK(c.class_name == "DestAvNearNull");
+    CHECK(c.fault_address == uint64_t{0x10});
+  }
   SECTION("no siginfo: the fault address is the operand's") {
     crash.code({0x01, 0x00, 0x40, 0xf9});
     crash.reg("x0", 0x500000000000);

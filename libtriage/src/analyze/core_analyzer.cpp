@@ -19,6 +19,7 @@ namespace triage {
 namespace {
 
 constexpr uint64_t kMaxSourceFileBytes = 16 << 20;
+constexpr int kSigAbrt = 6;
 
 std::string hex(uint64_t value) {
   char text[24];
@@ -159,7 +160,17 @@ report::Report CoreAnalyzer::analyze(const ProcessSnapshot& snapshot, const std:
     report.warnings.push_back(std::to_string(threads_cut) + " of " + std::to_string(snapshot.threads.size()) +
                               " threads show only their innermost frame: the core's frame budget of " +
                               std::to_string(options_.frame_budget) + " frames was spent");
-  report.abort_message = read_abort_message(space, snapshot.arch->word_size);
+  if (auto message = read_abort_message(space, snapshot.arch->word_size)) {
+    report.abort_message = std::move(*message);
+  } else if (snapshot.signal.number == kSigAbrt) {
+    // No libc here to say where __abort_msg is (a core from elsewhere).
+    if (auto found = find_abort_message_in_memory(snapshot, space)) {
+      report.abort_message = std::move(*found);
+      report.warnings.push_back(
+          "the abort message was found in the core's anonymous memory (glibc's abort_msg_s), not "
+          "through __abort_msg: no libc file matching the core defines it");
+    }
+  }
 
   Classification classification =
       classify({snapshot, space.memory(), crashing, report.abort_message}, rules_.classes);

@@ -60,6 +60,13 @@ std::optional<int> ArchInfo::register_index(std::string_view wanted) const {
   return std::nullopt;
 }
 
+uint64_t ArchInfo::data_address(uint64_t pointer) const {
+  if (arch != Arch::kAarch64) return pointer & address_mask();
+  constexpr uint64_t kTagMask = 0xff00000000000000ull;
+  constexpr uint64_t kBit55 = uint64_t{1} << 55;
+  return (pointer & kBit55) != 0 ? pointer | kTagMask : pointer & ~kTagMask;
+}
+
 const ArchInfo* find_arch(uint16_t elf_machine, bool is_64bit) {
   for (const ArchInfo& info : kArchs)
     if (info.elf_machine == elf_machine && info.is_64bit == is_64bit) return &info;

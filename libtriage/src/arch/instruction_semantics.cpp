@@ -64,7 +64,7 @@ std::optional<uint64_t> MemoryOperand::effective_address(const ArchInfo& arch,
     if (!segment_base) return std::nullopt;
     address += *segment_base;
   }
-  return address & arch.address_mask();
+  return arch.data_address(address);
 }
 
 bool MemoryOperand::covers(uint64_t effective_address, uint64_t address) const {

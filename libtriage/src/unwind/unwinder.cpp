@@ -367,6 +367,13 @@ class ThreadUnwinder {
       return false;
     } else {
       ret_slot = *fp + word, fp_slot = *fp, new_sp = *fp + 2 * word;
+      // The frame record at fp is that of the nearest caller that keeps a
+      // frame pointer; functions without one (libc's raise and abort, when
+      // libc's file is not here) leave fp alone. Its return address is the
+      // record owner's caller: the owner itself would be skipped. Its
+      // return address lies between sp and fp, and it is the one whose CFI
+      // puts the CFA just above the record.
+      if (owner_of_frame_record(state, *sp, *fp, caller)) return true;
     }
     auto ret = memory_.read_uint(ret_slot, word);
     auto next_fp = memory_.read_uint(fp_slot, word);
@@ -375,6 +382,32 @@ class ThreadUnwinder {
     caller.set(arch_.fp, *next_fp);
     caller.set(arch_.sp, new_sp);
     return true;
+  }
+
+  // x86: a return address in [sp, fp) after a call, into code whose CFI
+  // computes its CFA from the frame pointer, as fp + 2 words (the pushed fp
+  // and the return address): the owner of the record. The CFI is evaluated
+  // with sp unknown, so that a stale return address of an earlier callee of
+  // the same caller (same depth, its CFA sp-based) can't pass. On success
+  // `caller` is the owner's frame, with fp unchanged.
+  bool owner_of_frame_record(const RegisterState& state, uint64_t sp, uint64_t fp, RegisterState& caller) {
+    const unsigned word = arch_.word_size;
+    if (fp - sp > limits_.max_scan_bytes) return false;
+    for (uint64_t slot = sp; slot + word <= fp; slot += word) {
+      auto value = memory_.read_uint(slot, word);
+      if (!value || !is_code(*value) || !after_call(*value)) continue;
+      RegisterState trial = state;
+      trial.pc = *value;
+      trial.pc_is_exact = false;
+      trial.known[arch_.sp] = false;
+      RegisterState above;
+      std::string stop;
+      if (!step_cfi(trial, above, &stop) || above.get(arch_.sp) != fp + 2 * word) continue;
+      trial.set(arch_.sp, slot + word);
+      caller = std::move(trial);
+      return true;
+    }
+    return false;
   }
 
   // Does the instruction before the return address look like a call?

@@ -33,6 +33,11 @@ struct ArchInfo {
   int return_address_column;  // DWARF column holding the caller's pc
 
   uint64_t address_mask() const { return is_64bit ? ~0ull : 0xffffffffull; }
+  // The address a data access through `pointer` reaches. Linux runs AArch64
+  // user space with Top Byte Ignore: bits 56..63 are a tag the MMU ignores,
+  // and the kernel reports faults at the untagged address (bit 55 extended,
+  // its untagged_addr()). Elsewhere the pointer within address_mask().
+  uint64_t data_address(uint64_t pointer) const;
   size_t prstatus_regs_size() const { return register_names.size() * word_size; }
   std::optional<int> register_index(std::string_view name) const;
 };

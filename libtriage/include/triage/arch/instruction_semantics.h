@@ -62,8 +62,10 @@ struct MemoryOperand {
   // The stack slot of push/pop/call/ret/leave: not written in the operands.
   bool implicit = false;
 
-  // base + index * scale + displacement (+ segment base), or nothing when a
-  // register it needs is not in `registers` (or the segment base is unknown).
+  // base + index * scale + displacement (+ segment base), as the address the
+  // access reaches (ArchInfo::data_address: AArch64's pointer tag dropped),
+  // or nothing when a register it needs is not in `registers` (or the
+  // segment base is unknown).
   std::optional<uint64_t> effective_address(const ArchInfo& arch,
                                             const Registers& registers) const;
   // True when `address` falls in [ea, ea + max(size, 1)).
