@@ -122,7 +122,7 @@ TEST_CASE("user rules: split rules divide a site by callers or by a frame", "[cl
   auto add_all = [](ReportSet& set) {
     set.add(stack("SourceAv", "text_width t.c:10", {"draw_text", "render", "main"}), "text");
     set.add(stack("SourceAv", "text_width t.c:10", {"draw_hint", "render", "main"}), "hint");
-    set.add(stack("SourceAv", "text_width t.c:10", {"draw_text", "legacy_render", "main"}), "legacy");
+    set.add(stack("SourceAv", "text_width t.c:10", {"draw_text", "legacy_render", "render", "main"}), "legacy");
     set.add(stack("SourceAv", "elsewhere e.c:1", {"draw_text", "render", "main"}), "elsewhere");
     set.finish();
   };

@@ -106,9 +106,10 @@ void decide(Explanation& e, const ClusterRules& rules) {
       return;
     }
   }
-  if (a.family == b.family && a.crash_site == b.crash_site) {
+  const ClusterRule* merged = e.a.group.merged_by ? e.a.group.merged_by : e.b.group.merged_by;
+  if (a.family == b.family && a.crash_site == b.crash_site && merged) {
     // Same family and site, yet different groups: a merge rule took one (or each) elsewhere.
-    const ClusterRule* rule = e.a.group.merged_by ? e.a.group.merged_by : e.b.group.merged_by;
+    const ClusterRule* rule = merged;
     e.verdict = Verdict::kSeparatedByRule;
     name_rule(e, *rule);
     e.reason = "Same family and crash site, but the user rule " + in_quotes(e.rule) + " (" + e.rule_origin +

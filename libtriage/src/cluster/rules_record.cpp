@@ -79,7 +79,10 @@ Result<RulesRecord> settle_rules(const std::vector<std::string>& given_files, st
                                  const std::optional<RulesRecord>& recorded, const std::string& earlier_dir,
                                  std::string* note) {
   if (!recorded) {
-    return RulesRecord{given_files, given_files, given_max_frames};
+    RulesRecord record{given_files, {}, given_max_frames};
+    std::error_code error;
+    for (const std::string& file : given_files) record.sources.push_back(fs::absolute(file, error).string());
+    return record;
   }
   const bool given = !given_files.empty() || given_max_frames;
   bool same = given_files.empty() || given_files.size() == recorded->files.size();

@@ -29,6 +29,12 @@ Result<bool> only_keys(const json& object, std::initializer_list<const char*> al
   return true;
 }
 
+// A whole number of frames a signature can have.
+bool is_count(const json& value) {
+  return value.is_number_integer() && value.get<long long>() >= 1 &&
+         value.get<long long>() <= static_cast<long long>(kMaxSignatureFrames);
+}
+
 Result<Pattern> compile_pattern(const json& value, const std::string& where) {
   if (!value.is_string() || value.get_ref<const std::string&>().empty()) {
     return rules_error(where, "must be a non-empty regular expression, got " + value.dump());
@@ -131,8 +137,7 @@ Result<ClusterRule> compile_split(const json& rule, const std::string& where, st
   }
   split.by_text = by->dump();
   if (auto callers = by->find("callers"); callers != by->end()) {
-    if (!callers->is_number_unsigned() || callers->get<size_t>() < 1 ||
-        callers->get<size_t>() > kMaxSignatureFrames) {
+    if (!is_count(*callers)) {
       return rules_error(by_where + ".callers",
                          "must be a number of callers from 1 to " + std::to_string(kMaxSignatureFrames));
     }
@@ -209,7 +214,7 @@ Result<ClusterRules> ClusterRules::compile(const std::vector<Rules::Section>& se
     if (!value.is_object()) return rules_error(where, std::string("must be an object with ") + kSectionKeys);
     if (auto ok = only_keys(value, {"max_frames", "merge", "split"}, where, kSectionKeys); !ok) return ok.error();
     if (auto depth = value.find("max_frames"); depth != value.end()) {
-      if (!depth->is_number_unsigned() || depth->get<size_t>() < 1 || depth->get<size_t>() > kMaxSignatureFrames) {
+      if (!is_count(*depth)) {
         return rules_error(where + ".max_frames",
                            "must be a number of frames from 1 to " + std::to_string(kMaxSignatureFrames));
       }
