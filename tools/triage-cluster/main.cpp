@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
     return fail(kExitUsage, "--threshold is a similarity from 0 to 1");
   }
   if (options.format != "text" && options.format != "json") return fail(kExitUsage, "--format is text or json");
+  if (vm.count("format") && !vm.count("explain")) return fail(kExitUsage, "--format is for --explain");
   std::optional<size_t> max_frames;
   if (vm.count("max-frames")) max_frames = options.max_frames;
 
