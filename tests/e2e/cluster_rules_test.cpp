@@ -289,7 +289,7 @@ TEST_CASE("cluster: the stack depth, by rules file or option, changes the signat
   CHECK(e["a"]["frames"].size() == 1);
   CHECK(e["max_frames"] == 1);
   ProcessResult zero = cluster({"-i", c.reports.string(), "-o", dir.file("zero"), "--max-frames", "0"});
-  CHECK(exit_code(zero) == 3);
+  CHECK(exit_code(zero) == 2);
   CHECK(zero.err.find("--max-frames") != std::string::npos);
 }
 

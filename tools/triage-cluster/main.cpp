@@ -67,6 +67,30 @@ int fail(int code, const std::string& message) {
   return code;
 }
 
+// --explain A B: why two reports are or are not in one cluster.
+int explain(const Options& options, std::optional<size_t> max_frames) {
+  if (options.explain.size() != 2) return fail(kExitUsage, "--explain takes two reports: --explain A.casrep B.casrep");
+  if (!options.inputs.empty() || !options.output.empty()) {
+    return fail(kExitUsage, "--explain compares two reports; it takes no -i or -o");
+  }
+  // --join OUT: explain with the rules that output was clustered with.
+  auto loaded = load_run_rules(options.rules_dir.empty() ? default_rules_dir() : options.rules_dir, options.rules,
+                               max_frames, options.join);
+  if (!loaded) return fail(kExitRules, loaded.error().message);
+  if (!loaded->note.empty()) std::cerr << "triage-cluster: " << loaded->note << "\n";
+  ClusterParameters parameters;
+  parameters.threshold = options.threshold;
+  auto explained = explain_pair(options.explain[0], options.explain[1], loaded->rules.classes,
+                                loaded->rules.frame_filter, loaded->clustering, parameters);
+  if (!explained) return fail(kExitUnreadable, explained.error().message);
+  if (options.format == "json") {
+    std::cout << explanation_json(*explained).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  } else {
+    std::cout << explanation_text(*explained);
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -98,29 +122,11 @@ int main(int argc, char** argv) {
   if (vm.count("format") && !vm.count("explain")) return fail(kExitUsage, "--format is for --explain");
   std::optional<size_t> max_frames;
   if (vm.count("max-frames")) max_frames = options.max_frames;
-
-  if (vm.count("explain")) {
-    if (options.explain.size() != 2) return fail(kExitUsage, "--explain takes two reports: --explain A.casrep B.casrep");
-    if (!options.inputs.empty() || !options.output.empty()) {
-      return fail(kExitUsage, "--explain compares two reports; it takes no -i or -o");
-    }
-    // --join OUT: explain with the rules that output was clustered with.
-    auto loaded = load_run_rules(options.rules_dir.empty() ? default_rules_dir() : options.rules_dir, options.rules,
-                                 max_frames, options.join);
-    if (!loaded) return fail(kExitRules, loaded.error().message);
-    if (!loaded->note.empty()) std::cerr << "triage-cluster: " << loaded->note << "\n";
-    ClusterParameters parameters;
-    parameters.threshold = options.threshold;
-    auto explained = explain_pair(options.explain[0], options.explain[1], loaded->rules.classes,
-                                  loaded->rules.frame_filter, loaded->clustering, parameters);
-    if (!explained) return fail(kExitUnreadable, explained.error().message);
-    if (options.format == "json") {
-      std::cout << explanation_json(*explained).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-    } else {
-      std::cout << explanation_text(*explained);
-    }
-    return kExitOk;
+  if (max_frames && (*max_frames < 1 || *max_frames > kMaxSignatureFrames)) {
+    return fail(kExitUsage, "--max-frames is a number of frames from 1 to " + std::to_string(kMaxSignatureFrames));
   }
+
+  if (vm.count("explain")) return explain(options, max_frames);
   if (options.inputs.empty()) return fail(kExitUsage, "give at least one -i DIR (see triage-cluster --help)");
   if (options.output.empty()) return fail(kExitUsage, "give -o OUT (see triage-cluster --help)");
 

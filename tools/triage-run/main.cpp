@@ -114,6 +114,11 @@ int main(int argc, char** argv) {
   if (options.capture != "auto" && options.capture != "kernel" && options.capture != "ptrace") {
     return fail(kExitUsage, "--capture is auto, kernel or ptrace");
   }
+  std::optional<size_t> max_frames;
+  if (vm.count("max-frames")) max_frames = options.max_frames;
+  if (max_frames && (*max_frames < 1 || *max_frames > kMaxSignatureFrames)) {
+    return fail(kExitUsage, "--max-frames is a number of frames from 1 to " + std::to_string(kMaxSignatureFrames));
+  }
 
   auto found = find_inputs(options.inputs);
   if (!found) return fail(kExitInputErrors, found.error().message);
@@ -149,8 +154,6 @@ int main(int argc, char** argv) {
     return fail(kExitUsage, "--baseline " + options.baseline + ": no summary.json there (give an earlier triage-run output)");
   }
   // A baseline's recorded rules apply again; other rules are refused.
-  std::optional<size_t> max_frames;
-  if (vm.count("max-frames")) max_frames = options.max_frames;
   auto loaded = load_run_rules(options.rules_dir.empty() ? default_rules_dir() : options.rules_dir, options.rules,
                                max_frames, options.baseline);
   if (!loaded) return fail(kExitRules, loaded.error().message);
