@@ -283,6 +283,13 @@ TEST_CASE("cluster: the stack depth, by rules file or option, changes the signat
       if (entry["id"] == *bugs["font-null"].begin()) CHECK(entry["unique"] == 1);
     }
   }
+  // triage-dedup keeps one report per signature: fewer at depth 1.
+  ProcessResult deep = run_tool(TRIAGE_DEDUP_TOOL, {"-i", c.reports.string(), "-o", dir.file("dedup")});
+  ProcessResult shallow =
+      run_tool(TRIAGE_DEDUP_TOOL, {"-i", c.reports.string(), "-o", dir.file("dedup1"), "--rules", depth});
+  REQUIRE(exit_code(deep) == 0);
+  REQUIRE(exit_code(shallow) == 0);
+  CHECK(read_json(dir.path() / "dedup1/dedup.json")["unique"] < read_json(dir.path() / "dedup/dedup.json")["unique"]);
   // --explain agrees: the pair that was one cluster is now one signature.
   const json e = explain({report_of("font-null", 0), report_of("font-null", 1), "--max-frames", "1"});
   CHECK(e["verdict"] == "same-signature");
