@@ -167,10 +167,20 @@ void report_text(std::ostringstream& out, const char* label, const ExplainedRepo
   out << "  crash site: " << (s.crash_site.empty() ? "(none)" : s.crash_site) << "\n";
   out << "  crash line: " << s.crash_line << "\n";
   out << "  frames of the crashing thread:\n";
-  for (size_t k = 0; k < r.trace.frames.size(); ++k) {
+  // A deep recursion repeats one frame many times: one line for the run.
+  for (size_t k = 0, end = 0; k < r.trace.frames.size(); k = end) {
     const FrameFate& frame = r.trace.frames[k];
-    std::string why = why_dropped(frame, r.trace.all_runtime);
-    out << "    #" << k << " " << raw_frame_text(frame) << (why.empty() ? "" : "  -- " + why) << "\n";
+    const std::string text = raw_frame_text(frame);
+    const std::string why = why_dropped(frame, r.trace.all_runtime);
+    for (end = k + 1; end < r.trace.frames.size() && raw_frame_text(r.trace.frames[end]) == text &&
+                      why_dropped(r.trace.frames[end], r.trace.all_runtime) == why;
+         ++end) {
+    }
+    out << "    #" << k;
+    if (end - k > 1) out << "-#" << end - 1;
+    out << " " << text;
+    if (end - k > 1) out << " (" << end - k << " times)";
+    out << (why.empty() ? "" : "  -- " + why) << "\n";
   }
   if (r.trace.collapsed < r.trace.kept) {
     out << "  recursion collapsed: " << r.trace.kept << " kept frames -> " << r.trace.collapsed << "\n";
