@@ -11,6 +11,8 @@
 #include "triage/analyze/rules.h"
 #include "triage/cluster/cluster_output.h"
 #include "triage/cluster/clustering.h"
+#include "triage/cluster/explain.h"
+#include "triage/cluster/rules_record.h"
 
 namespace fs = std::filesystem;
 namespace po = boost::program_options;
@@ -27,28 +29,35 @@ constexpr int kExitOutput = 4;
 constexpr const char* kUsage = R"(triage-cluster: group crash reports into clusters, one per bug
 
 Usage:
-  triage-cluster -i DIR [-i DIR ...] -o OUT [-j N] [--estimate]
+  triage-cluster -i DIR [-i DIR ...] -o OUT [-j N] [--estimate] [--rules FILE] [--max-frames N]
   triage-cluster -i NEW_DIR -o OUT --join OLD_OUT     (OUT may be OLD_OUT itself)
+  triage-cluster --explain A.casrep B.casrep [--format json] [--rules FILE | --join OUT]
 
 Reads every .casrep under the folders (ours and CASR's), groups them by class
 family and crash site, then by the similarity of their callers, and writes
 OUT/clN/ (one report per distinct stack of cluster N), OUT/summary.txt and
-OUT/summary.json (every cluster with all its member reports).
+OUT/summary.json (every cluster with all its member reports). Rules files
+may also merge and split clusters and set the stack depth (their
+"clustering" object); they are kept in OUT/rules/ and --join applies them
+again. --explain says why two reports are or are not in one cluster.
 
 Exit codes:
   0  every report was read and clustered
   1  some reports could not be read (they are in OUT/clerr with the reason;
      the rest are clustered), or there were no reports at all
   2  bad options
-  3  the rules (classes, frame filters) did not load
+  3  the rules (classes, frame filters, clustering) did not load, or differ
+     from those recorded in the --join output
   4  the output could not be written
+With --explain: 0 both reports were read and explained, 1 one could not be.
 
 Options)";
 
 struct Options {
-  std::vector<std::string> inputs, rules;
-  std::string output, join, rules_dir;
+  std::vector<std::string> inputs, rules, explain;
+  std::string output, join, rules_dir, format = "text";
   size_t jobs = 0;
+  size_t max_frames = 0;
   bool estimate = false;
   double threshold = ClusterParameters{}.threshold;
 };
@@ -56,6 +65,30 @@ struct Options {
 int fail(int code, const std::string& message) {
   std::cerr << "triage-cluster: " << message << "\n";
   return code;
+}
+
+// --explain A B: why two reports are or are not in one cluster.
+int explain(const Options& options, std::optional<size_t> max_frames) {
+  if (options.explain.size() != 2) return fail(kExitUsage, "--explain takes two reports: --explain A.casrep B.casrep");
+  if (!options.inputs.empty() || !options.output.empty()) {
+    return fail(kExitUsage, "--explain compares two reports; it takes no -i or -o");
+  }
+  // --join OUT: explain with the rules that output was clustered with.
+  auto loaded = load_run_rules(options.rules_dir.empty() ? default_rules_dir() : options.rules_dir, options.rules,
+                               max_frames, options.join);
+  if (!loaded) return fail(kExitRules, loaded.error().message);
+  if (!loaded->note.empty()) std::cerr << "triage-cluster: " << loaded->note << "\n";
+  ClusterParameters parameters;
+  parameters.threshold = options.threshold;
+  auto explained = explain_pair(options.explain[0], options.explain[1], loaded->rules.classes,
+                                loaded->rules.frame_filter, loaded->clustering, parameters);
+  if (!explained) return fail(kExitUnreadable, explained.error().message);
+  if (options.format == "json") {
+    std::cout << explanation_json(*explained).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  } else {
+    std::cout << explanation_text(*explained);
+  }
+  return kExitOk;
 }
 
 }  // namespace
@@ -72,23 +105,42 @@ int main(int argc, char** argv) {
       ("estimate", po::bool_switch(&options.estimate), "print the clustering's quality (mean silhouette)")
       ("threshold", po::value(&options.threshold),
        "least caller similarity (0..1) for a crash to join a cluster (default 0.3)")
-      ("rules", po::value(&options.rules), "a rules file of your own: classes, frame filters (repeatable)")
-      ("rules-dir", po::value(&options.rules_dir), "the folder of built-in rules (default: installed ones)");
+      ("rules", po::value(&options.rules),
+       "a rules file of your own: classes, frame filters, clustering rules (repeatable)")
+      ("rules-dir", po::value(&options.rules_dir), "the folder of built-in rules (default: installed ones)")
+      ("max-frames", po::value(&options.max_frames),
+       "frames of each stack the signature and the similarity use (1..64; default 64 and 32)")
+      ("explain", po::value(&options.explain)->multitoken(),
+       "A.casrep B.casrep: say why the two reports are or are not in one cluster")
+      ("format", po::value(&options.format), "text (default) or json: how --explain prints");
   po::variables_map vm;
   if (auto done = triage_tools::parse_command_line(argc, argv, "triage-cluster", description, vm)) return *done;
-  if (options.inputs.empty()) return fail(kExitUsage, "give at least one -i DIR (see triage-cluster --help)");
-  if (options.output.empty()) return fail(kExitUsage, "give -o OUT (see triage-cluster --help)");
   if (!(options.threshold >= 0.0 && options.threshold <= 1.0)) {
     return fail(kExitUsage, "--threshold is a similarity from 0 to 1");
   }
+  if (options.format != "text" && options.format != "json") return fail(kExitUsage, "--format is text or json");
+  if (vm.count("format") && !vm.count("explain")) return fail(kExitUsage, "--format is for --explain");
+  std::optional<size_t> max_frames;
+  if (vm.count("max-frames")) max_frames = options.max_frames;
+  if (max_frames && (*max_frames < 1 || *max_frames > kMaxSignatureFrames)) {
+    return fail(kExitUsage, "--max-frames is a number of frames from 1 to " + std::to_string(kMaxSignatureFrames));
+  }
 
-  auto rules = load_rules(options.rules_dir.empty() ? default_rules_dir() : options.rules_dir, options.rules);
-  if (!rules) return fail(kExitRules, rules.error().message);
+  if (vm.count("explain")) return explain(options, max_frames);
+  if (options.inputs.empty()) return fail(kExitUsage, "give at least one -i DIR (see triage-cluster --help)");
+  if (options.output.empty()) return fail(kExitUsage, "give -o OUT (see triage-cluster --help)");
+
+  // A --join output's recorded rules apply again; other rules are refused.
+  auto loaded = load_run_rules(options.rules_dir.empty() ? default_rules_dir() : options.rules_dir, options.rules,
+                               max_frames, options.join);
+  if (!loaded) return fail(kExitRules, loaded.error().message);
+  if (!loaded->note.empty()) std::cerr << "triage-cluster: " << loaded->note << "\n";
+  const Rules* rules = &loaded->rules;
 
   std::error_code error;
   const bool in_place = !options.join.empty() && fs::exists(options.output, error) &&
                         fs::equivalent(options.output, options.join, error);
-  ReportSet set;
+  ReportSet set(loaded->clustering);
   std::vector<Cluster> earlier;
   if (!options.join.empty()) {
     auto read = read_cluster_output(options.join, rules->classes, rules->frame_filter, set);
@@ -107,7 +159,11 @@ int main(int argc, char** argv) {
 
   ClusterRun run;
   run.parameters.threshold = options.threshold;
+  loaded->clustering.apply_depth(run.parameters.similarity);
   run.joined = !options.join.empty();
+  auto kept = keep_rules(loaded->record, loaded->clustering, options.output);
+  if (!kept) return fail(kExitOutput, kept.error().message);
+  run.extra["rules"] = std::move(*kept);
   std::vector<Cluster> clusters = cluster_crashes(set, run.parameters, std::move(earlier));
   if (options.estimate) run.silhouette = silhouette(set, clusters, run.parameters);
   auto summary = write_cluster_output(set, clusters, run, options.output);

@@ -8,6 +8,7 @@
 #include "command_line.h"
 
 #include "triage/analyze/rules.h"
+#include "triage/cluster/user_rules.h"
 #include "triage/cluster/cluster_output.h"
 #include "triage/cluster/report_set.h"
 
@@ -37,7 +38,7 @@ Exit codes:
   1  some reports could not be read (they are in OUT/clerr with the reason;
      the rest are deduplicated), or there were no reports at all
   2  bad options
-  3  the rules (classes, frame filters) did not load
+  3  the rules (classes, frame filters, clustering) did not load
   4  the output could not be written
 
 Options)";
@@ -68,8 +69,11 @@ int main(int argc, char** argv) {
 
   auto rules = load_rules(rules_dir.empty() ? default_rules_dir() : rules_dir, rule_files);
   if (!rules) return fail(kExitRules, rules.error().message);
+  // Of the clustering rules, the stack depth bounds the signature here too.
+  auto clustering = ClusterRules::compile(rules->clustering);
+  if (!clustering) return fail(kExitRules, clustering.error().message);
   if (auto prepared = prepare_output(output, false); !prepared) return fail(kExitOutput, prepared.error().message);
-  ReportSet set;
+  ReportSet set(*clustering);
   if (auto collected = collect_reports(inputs, output, rules->classes, rules->frame_filter, jobs, set);
       !collected) {
     return fail(kExitUnreadable, collected.error().message);

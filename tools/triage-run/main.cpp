@@ -14,6 +14,7 @@
 #include "triage/analyze/rules.h"
 #include "triage/campaign/campaign.h"
 #include "triage/cluster/cluster_output.h"
+#include "triage/cluster/rules_record.h"
 #include "triage/run/sanitizer_options.h"
 #include "triage/util/progress.h"
 
@@ -50,7 +51,8 @@ Exit codes:
   1  some inputs could not be run or analysed (listed in the summary), or
      there were none
   2  bad options, or the target is missing or not executable
-  3  the rules did not load
+  3  the rules did not load, or differ from those recorded in the --baseline
+     output (a baseline's rules apply again without passing them)
   4  the output could not be written
   5  with --baseline: a cluster appeared that the baseline does not have
 
@@ -64,6 +66,7 @@ struct Options {
   uint64_t memory_limit_mb = 0;
   bool no_aslr = false;
   double threshold = ClusterParameters{}.threshold;
+  size_t max_frames = 0;
 };
 
 int fail(int code, const std::string& message) {
@@ -92,8 +95,11 @@ int main(int argc, char** argv) {
       ("threshold", po::value(&options.threshold), "least caller similarity to join a cluster (default 0.3)")
       ("sysroot", po::value(&options.sysroot), "look for the libraries the cores name under this folder")
       ("debug-dir", po::value(&options.debug_dirs), "a folder of separate debug files (repeatable)")
-      ("rules", po::value(&options.rules), "a rules file of your own: classes, frame filters (repeatable)")
-      ("rules-dir", po::value(&options.rules_dir), "the folder of built-in rules (default: installed ones)");
+      ("rules", po::value(&options.rules),
+       "a rules file of your own: classes, frame filters, clustering rules (repeatable)")
+      ("rules-dir", po::value(&options.rules_dir), "the folder of built-in rules (default: installed ones)")
+      ("max-frames", po::value(&options.max_frames),
+       "frames of each stack the signature and the similarity use (1..64; default 64 and 32)");
   po::options_description hidden;
   hidden.add_options()("command", po::value(&options.command));
   po::positional_options_description positional;
@@ -107,6 +113,11 @@ int main(int argc, char** argv) {
   if (!(options.timeout_seconds > 0)) return fail(kExitUsage, "-t must be a positive number of seconds");
   if (options.capture != "auto" && options.capture != "kernel" && options.capture != "ptrace") {
     return fail(kExitUsage, "--capture is auto, kernel or ptrace");
+  }
+  std::optional<size_t> max_frames;
+  if (vm.count("max-frames")) max_frames = options.max_frames;
+  if (max_frames && (*max_frames < 1 || *max_frames > kMaxSignatureFrames)) {
+    return fail(kExitUsage, "--max-frames is a number of frames from 1 to " + std::to_string(kMaxSignatureFrames));
   }
 
   auto found = find_inputs(options.inputs);
@@ -139,14 +150,20 @@ int main(int argc, char** argv) {
     if (std::find(command.begin(), command.end(), "@@") == command.end()) command.push_back("@@");
   }
 
-  auto rules = load_rules(options.rules_dir.empty() ? default_rules_dir() : options.rules_dir, options.rules);
-  if (!rules) return fail(kExitRules, rules.error().message);
   if (!options.baseline.empty() && !fs::is_regular_file(fs::path(options.baseline) / "summary.json")) {
     return fail(kExitUsage, "--baseline " + options.baseline + ": no summary.json there (give an earlier triage-run output)");
   }
+  // A baseline's recorded rules apply again; other rules are refused.
+  auto loaded = load_run_rules(options.rules_dir.empty() ? default_rules_dir() : options.rules_dir, options.rules,
+                               max_frames, options.baseline);
+  if (!loaded) return fail(kExitRules, loaded.error().message);
+  if (!loaded->note.empty()) std::cerr << "triage-run: " << loaded->note << "\n";
+  const Rules* rules = &loaded->rules;
   if (auto prepared = prepare_output(options.output, false); !prepared) {
     return fail(kExitOutput, prepared.error().message);
   }
+  auto kept = keep_rules(loaded->record, loaded->clustering, options.output);
+  if (!kept) return fail(kExitOutput, kept.error().message);
 
   CampaignSettings settings;
   settings.inputs = std::move(found->inputs);
@@ -154,6 +171,9 @@ int main(int argc, char** argv) {
   settings.baseline_dir = options.baseline;
   settings.jobs = options.jobs;
   settings.clustering.threshold = options.threshold;
+  loaded->clustering.apply_depth(settings.clustering.similarity);
+  settings.cluster_rules = loaded->clustering;
+  settings.rules_record = std::move(*kept);
   RunSettings& run = settings.run;
   run.command = command;
   run.timeout = std::chrono::milliseconds(static_cast<long>(options.timeout_seconds * 1000));

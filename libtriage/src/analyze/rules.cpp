@@ -15,7 +15,7 @@ constexpr const char* kRulesDirHint =
     "pass --rules-dir DIR (a folder holding classes.json and frame_filters.json) "
     "or set TRIAGE_RULES_DIR";
 
-constexpr const char* kTopLevelKeys[] = {"classes", "functions", "files", "modules"};
+constexpr const char* kTopLevelKeys[] = {"classes", "functions", "files", "modules", "clustering"};
 
 Result<nlohmann::json> read_json(const std::string& path, const std::string& hint) {
   std::error_code ec;
@@ -54,7 +54,7 @@ Result<bool> check_top_level(const nlohmann::json& json, const std::string& orig
     if (!known) {
       return make_error(ErrorKind::kRules,
                         origin + ": unknown key \"" + item.key() +
-                            "\" (a rules file may hold classes, functions, files, modules)");
+                            "\" (a rules file may hold classes, functions, files, modules, clustering)");
     }
   }
   return true;
@@ -91,9 +91,12 @@ Result<Rules> load_rules(const std::string& rules_dir, const std::vector<std::st
     auto user = read_json(path, "check the path given with --rules");
     if (!user) return user.error();
     if (auto ok = check_top_level(*user, path); !ok) return ok.error();
-    if (!user->contains("classes") && !has_filter_lists(*user)) {
+    if (!user->contains("classes") && !has_filter_lists(*user) && !user->contains("clustering")) {
       return make_error(ErrorKind::kRules,
-                        path + ": holds no rules (expected classes, functions, files or modules)");
+                        path + ": holds no rules (expected classes, functions, files, modules or clustering)");
+    }
+    if (auto clustering = user->find("clustering"); clustering != user->end()) {
+      rules.clustering.push_back({path, *clustering});
     }
     if (user->contains("classes")) {
       if (auto ok = rules.classes.add_json(*user, path); !ok) return ok.error();

@@ -220,7 +220,7 @@ Result<CampaignResult> run_campaign(const CampaignSettings& settings, const Rule
   if (progress) progress->finish();
 
   // Deduplicate and cluster, against the baseline when there is one.
-  ReportSet set;
+  ReportSet set(settings.cluster_rules);
   std::vector<Cluster> earlier;
   if (!settings.baseline_dir.empty()) {
     auto read = read_cluster_output(settings.baseline_dir, rules.classes, rules.frame_filter, set);
@@ -345,6 +345,7 @@ Result<CampaignResult> run_campaign(const CampaignSettings& settings, const Rule
     campaign["new_clusters"] = result.new_clusters;
   }
   run.extra["campaign"] = std::move(campaign);
+  if (!settings.rules_record.is_null()) run.extra["rules"] = settings.rules_record;
   auto text = write_cluster_summaries(set, clusters, *placement, run, settings.output_dir);
   if (!text) return text.error();
   result.summary_text = std::move(*text);

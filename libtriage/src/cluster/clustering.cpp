@@ -89,7 +89,8 @@ std::vector<Cluster> cluster_crashes(const ReportSet& set, const ClusterParamete
         best = k;
       }
     }
-    if (best < clusters.size() && best_similarity >= parameters.threshold) {
+    // A merge rule's group is one bug: it joins whatever leads there.
+    if (best < clusters.size() && (best_similarity >= parameters.threshold || crash.one_bug)) {
       clusters[best].crashes.push_back(index);
     } else {
       Cluster cluster;

@@ -49,11 +49,14 @@ size_t ReportSet::add_representative(CrashStack stack, std::string path) {
 }
 
 size_t ReportSet::find_or_insert(CrashStack stack, std::string path) {
+  rules_.apply_depth(stack);
   std::string signature = stack.signature();
   if (auto found = by_signature_.find(signature); found != by_signature_.end()) return found->second;
   UniqueCrash crash;
   for (const std::string& caller : stack.callers) crash.callers.push_back(intern(caller));
-  crash.site = intern(stack.family + "\n" + stack.crash_site);
+  Grouping group = rules_.group_of(stack);
+  crash.site = intern(group.key);
+  crash.one_bug = group.merged_by != nullptr;
   crash.stack = std::move(stack);
   crash.report = std::move(path);
   crashes_.push_back(std::move(crash));
@@ -126,7 +129,7 @@ Result<std::vector<std::string>> find_reports(const std::vector<std::string>& fo
 }
 
 Result<CrashStack> read_crash_stack(const std::string& path, const ClassTable& classes,
-                                    const FrameFilter& filter) {
+                                    const FrameFilter& filter, StackTrace* trace) {
   std::error_code error;
   uintmax_t size = fs::file_size(path, error);
   if (error) return make_error(ErrorKind::kIo, "cannot read: " + error.message());
@@ -141,7 +144,7 @@ Result<CrashStack> read_crash_stack(const std::string& path, const ClassTable& c
   }
   auto report = report::parse_report_stack(text, kFramesRead);
   if (!report) return report.error();
-  CrashStack stack = crash_stack_of(*report, classes, filter);
+  CrashStack stack = crash_stack_of(*report, classes, filter, trace);
   if (stack.frames.empty() && stack.class_name.empty()) {
     return make_error(ErrorKind::kMalformed,
                       "has no stack (Threads, Stacktrace or AsanReport) and no CrashSeverity");

@@ -196,7 +196,7 @@ std::string CrashStack::signature() const {
 }
 
 CrashStack crash_stack_of(const report::Report& report, const ClassTable& classes,
-                          const FrameFilter& filter) {
+                          const FrameFilter& filter, StackTrace* trace) {
   CrashStack stack;
   stack.type = report.severity.type;
   stack.class_name = report.severity.short_description;
@@ -211,6 +211,15 @@ CrashStack crash_stack_of(const report::Report& report, const ClassTable& classe
   for (size_t i = 0; i < frames.size(); ++i) {
     const report::Frame& frame = frames[i];
     std::string function = function_without_parameters(frame.function);
+    FrameFate* fate = nullptr;
+    if (trace) {
+      fate = &trace->frames.emplace_back();
+      fate->function = function;
+      fate->file = frame.file;
+      fate->line = frame.line;
+      fate->module = frame.module;
+      fate->fate = FrameFate::Fate::kWild;
+    }
     if (function.empty() && frame.module.empty() && frame.file.empty()) continue;  // a wild pc
     KeyedFrame keyed;
     if (!function.empty()) {
@@ -230,6 +239,11 @@ CrashStack crash_stack_of(const report::Report& report, const ClassTable& classe
     std::string names = function + '\n' + frame.file + '\n' + frame.module;
     auto [known, is_new] = skipped.try_emplace(std::move(names), false);
     if (is_new) known->second = filter.skips(function, frame.file, frame.module);
+    if (fate) {
+      fate->key = keyed.key;
+      fate->fate = known->second ? FrameFate::Fate::kFiltered : FrameFate::Fate::kKept;
+      if (known->second) fate->filter = filter.first_match(function, frame.file, frame.module);
+    }
     if (known->second) {
       unfiltered.push_back(std::move(keyed));
     } else {
@@ -237,7 +251,11 @@ CrashStack crash_stack_of(const report::Report& report, const ClassTable& classe
     }
   }
   // A crash with every frame in a runtime still needs a signature: use them all.
-  if (kept.empty()) kept = std::move(unfiltered);
+  if (kept.empty()) {
+    if (trace) trace->all_runtime = !unfiltered.empty();
+    kept = std::move(unfiltered);
+  }
+  if (trace) trace->kept = kept.size();
 
   // Collapse on the line-level keys; a key's function-level key goes with it.
   std::vector<std::string> collapsed;
@@ -261,6 +279,10 @@ CrashStack crash_stack_of(const report::Report& report, const ClassTable& classe
       site_end = site_begin;
       while (site_end < repeated.size() && repeated[site_end]) ++site_end;
     }
+  }
+  if (trace) {
+    trace->collapsed = collapsed.size();
+    trace->above_site = site_begin;
   }
   std::set<std::string> site(collapsed.begin() + site_begin, collapsed.begin() + site_end);
   for (const std::string& key : site) {

@@ -58,13 +58,35 @@ Result<bool> FrameFilter::add_json(const nlohmann::json& rules, const std::strin
     }
   }
   // Nothing is taken from a file until all of it compiled.
-  auto append = [](std::vector<Pattern>& to, std::vector<Pattern>& from) {
-    for (Pattern& p : from) to.push_back(std::move(p));
+  auto append = [&](std::vector<Pattern>& to, std::vector<std::string>& origins, std::vector<Pattern>& from) {
+    for (Pattern& p : from) {
+      to.push_back(std::move(p));
+      origins.push_back(origin);
+    }
   };
-  append(functions_, functions);
-  append(files_, files);
-  append(modules_, modules);
+  append(functions_, function_origins_, functions);
+  append(files_, file_origins_, files);
+  append(modules_, module_origins_, modules);
   return true;
+}
+
+FrameFilter::Match FrameFilter::first_match(const std::string& function, const std::string& file,
+                                            const std::string& module) const {
+  struct List {
+    const char* name;
+    const std::vector<Pattern>& patterns;
+    const std::vector<std::string>& origins;
+    const std::string& text;
+  };
+  for (const List& list : {List{"functions", functions_, function_origins_, function},
+                           List{"files", files_, file_origins_, file},
+                           List{"modules", modules_, module_origins_, module}}) {
+    if (list.text.empty()) continue;
+    for (size_t k = 0; k < list.patterns.size(); ++k) {
+      if (list.patterns[k].search(list.text)) return {list.name, list.patterns[k].expression(), list.origins[k]};
+    }
+  }
+  return {};
 }
 
 bool FrameFilter::skips(const Frame& frame) const {

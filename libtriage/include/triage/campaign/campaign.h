@@ -14,6 +14,7 @@
 #include "triage/analyze/core_analyzer.h"
 #include "triage/classify/sanitizer_report.h"
 #include "triage/cluster/clustering.h"
+#include "triage/cluster/user_rules.h"
 #include "triage/run/inputs.h"
 #include "triage/run/target_runner.h"
 
@@ -39,6 +40,8 @@ struct CampaignSettings {
   std::string baseline_dir; // --baseline: an earlier triage-run output, or empty
   size_t jobs = 0;          // 0: one per CPU
   ClusterParameters clustering;
+  ClusterRules cluster_rules;  // the user's merge and split rules and depth
+  nlohmann::ordered_json rules_record;  // summary.json's "rules" (cluster/rules_record.h), if any
 };
 
 struct InputOutcome {

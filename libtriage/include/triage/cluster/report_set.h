@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "triage/classify/class_table.h"
+#include "triage/cluster/user_rules.h"
 #include "triage/error.h"
 #include "triage/signature/crash_stack.h"
 #include "triage/signature/frame_filter.h"
@@ -23,7 +24,8 @@ class Progress;
 struct UniqueCrash {
   CrashStack stack;
   std::vector<uint32_t> callers;  // stack.callers, interned
-  uint32_t site = 0;              // family + crash site, interned: what a cluster never mixes
+  uint32_t site = 0;              // family + crash site (or the user rules' group), interned: what a cluster never mixes
+  bool one_bug = false;           // a user merge rule made its group one bug: similarity is not asked
   std::string report;             // the representative: the first of members in byte order
   std::vector<std::string> members;  // every report with this signature, sorted
 };
@@ -35,6 +37,10 @@ struct UnreadableReport {
 
 class ReportSet {
  public:
+  ReportSet() = default;
+  // The user rules' depth and grouping apply to every stack added.
+  explicit ReportSet(ClusterRules rules) : rules_(std::move(rules)) {}
+
   // Adds one report's stack; returns the index of its UniqueCrash.
   size_t add(CrashStack stack, std::string path);
   // Adds a crash without members: a report of an earlier output (--join),
@@ -58,6 +64,7 @@ class ReportSet {
   size_t find_or_insert(CrashStack stack, std::string path);
   uint32_t intern(const std::string& key);
 
+  ClusterRules rules_;
   std::vector<UniqueCrash> crashes_;
   std::vector<UnreadableReport> errors_;
   std::unordered_map<std::string, size_t> by_signature_;
@@ -71,9 +78,10 @@ class ReportSet {
 Result<std::vector<std::string>> find_reports(const std::vector<std::string>& folders,
                                               const std::string& exclude);
 
-// Reads one report file and computes its CrashStack.
+// Reads one report file and computes its CrashStack (and, given `trace`,
+// what became of each frame).
 Result<CrashStack> read_crash_stack(const std::string& path, const ClassTable& classes,
-                                    const FrameFilter& filter);
+                                    const FrameFilter& filter, StackTrace* trace = nullptr);
 
 // Reads `paths` with up to `jobs` threads (0: all cores) into `set` (which
 // may already hold an earlier output's crashes), then finishes it.

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace triage {
 
@@ -25,5 +26,24 @@ struct SimilarityParameters {
 // nothing tells them apart.
 double stack_similarity(std::span<const uint32_t> a, std::span<const uint32_t> b,
                         const SimilarityParameters& parameters = {});
+
+// The same measure with its workings, for explaining it: the frames the
+// alignment matched (positions from 0, the immediate caller first) with each
+// pair's weight, and what a perfect match would score.
+struct SimilarityDetail {
+  struct MatchedPair {
+    size_t i = 0;
+    size_t j = 0;
+    double weight = 0.0;
+  };
+  double similarity = 1.0;
+  double score = 0.0;
+  double perfect = 0.0;
+  size_t compared_a = 0;  // frames of each stack compared (at most max_frames)
+  size_t compared_b = 0;
+  std::vector<MatchedPair> matches;  // in stack order
+};
+SimilarityDetail stack_similarity_detail(std::span<const uint32_t> a, std::span<const uint32_t> b,
+                                         const SimilarityParameters& parameters = {});
 
 }  // namespace triage

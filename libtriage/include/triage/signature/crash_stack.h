@@ -42,8 +42,30 @@ struct CrashStack {
 // a stack says where a bug is; an endless bottom only makes signatures unique.
 inline constexpr size_t kMaxSignatureFrames = 64;
 
+// What became of each frame of the crashing thread on the way to a
+// CrashStack, for explaining a signature (triage-cluster --explain).
+struct FrameFate {
+  enum class Fate { kKept, kFiltered, kWild };
+  std::string function;  // without its parameter list
+  std::string file;
+  int line = 0;
+  std::string module;
+  std::string key;  // its normalised key; empty for a wild pc
+  Fate fate = Fate::kKept;
+  FrameFilter::Match filter;  // kFiltered: the pattern that dropped it
+};
+
+struct StackTrace {
+  std::vector<FrameFate> frames;  // in the report's order, the crash frame first
+  bool all_runtime = false;       // every frame was filtered, so all were kept
+  size_t kept = 0;                // frames kept by the filters
+  size_t collapsed = 0;           // left after collapsing recursion
+  size_t above_site = 0;          // a stack overflow's frames above its recursion, left out
+};
+
+// `trace`, when given, records what became of every frame.
 CrashStack crash_stack_of(const report::Report& report, const ClassTable& classes,
-                          const FrameFilter& filter);
+                          const FrameFilter& filter, StackTrace* trace = nullptr);
 
 // Collapses repeated runs of up to 16 frames to one run, in place:
 // "a b b b c" -> "a b c", "f g f g f g h" -> "f g h". Returns, for each frame

@@ -26,10 +26,22 @@ class FrameFilter {
   // The same test on names: `function` without its parameter list.
   bool skips(const std::string& function, const std::string& file, const std::string& module) const;
 
+  // Which pattern skips a frame, for explaining a signature: the list
+  // ("functions", "files" or "modules"), the expression and the file it came
+  // from. Empty `list` when none does.
+  struct Match {
+    std::string list;
+    std::string expression;
+    std::string origin;
+  };
+  Match first_match(const std::string& function, const std::string& file, const std::string& module) const;
+
  private:
   std::vector<Pattern> functions_;
   std::vector<Pattern> files_;
   std::vector<Pattern> modules_;
+  // origins_[list][k]: the file pattern k of that list came from.
+  std::vector<std::string> function_origins_, file_origins_, module_origins_;
 };
 
 // The first frame of `frames` that the filter keeps, or null. Frames at a
