@@ -17,6 +17,10 @@ packages=(
   # made with, found by tests through --sysroot /usr/<triplet>; gdb-multiarch is
   # bench/bench_arch.py's baseline.
   libc6-arm64-cross libc6-armhf-cross libc6-riscv64-cross gdb-multiarch
+  # The real-world campaigns (corpus-samples/realworld): Debian sources fetched
+  # with apt-get source, patched by the ground-truth check, and what their
+  # builds need (elfutils: compression libraries, bison and flex, m4).
+  dpkg-dev patch bison flex m4 gawk zlib1g-dev libbz2-dev liblzma-dev
 )
 
 if [ "$(id -u)" -ne 0 ]; then

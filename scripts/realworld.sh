@@ -7,7 +7,7 @@
 #   scripts/realworld.sh build PROGRAM OUT        OUT/plain/BIN and OUT/asan/BIN
 #   scripts/realworld.sh verify PROGRAM OUT       each fix alone stops exactly its inputs
 #   scripts/realworld.sh fuzz PROGRAM OUT SECONDS AFL++ on an instrumented build (OUT/afl)
-#   scripts/realworld.sh list                     the programs
+#   scripts/realworld.sh list                     the programs with a ground truth
 #
 # Exit codes: 0 done; 1 failed (a build, a check); 2 bad use; 77 the pinned
 # version can't be had here (no longer served, or no network): callers skip.
@@ -180,7 +180,7 @@ fuzz() {
 }
 
 case "${1:-}" in
-  list) ls "$campaigns" | while read -r p; do [ -f "$campaigns/$p/program.conf" ] && echo "$p"; done ;;
+  list) ls "$campaigns" | while read -r p; do [ -f "$campaigns/$p/ground-truth.tsv" ] && echo "$p"; done ;;
   fetch) [ $# -eq 2 ] || usage; fetch "$2" ;;
   build) [ $# -ge 3 ] || usage; build "$2" "$3" "${@:4}" ;;
   fuzz) [ $# -eq 4 ] || usage; fuzz "$2" "$3" "$4" ;;

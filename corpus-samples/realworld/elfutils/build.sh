@@ -9,5 +9,6 @@ if [ "$FLAVOUR" = afl ] && [ "${1:-}" != rebuild ]; then
   # link with that symbol undefined; clang also warns where gcc does not.
   find . -name Makefile -exec sed -i 's/,--no-undefined//g; s/-Wl,-z,defs//g; s/-Werror//g' {} +
 fi
-# The run path is given to make, not to configure: $$ is make's escape for $.
-make -j"$(nproc)" LDFLAGS="$LDFLAGS -Wl,-rpath,\$\$ORIGIN"
+# readelf finds the libraries built with it next to it: a run path of
+# $ORIGIN, given to make (not to configure) as make's $$ and the shell's \$.
+make -j"$(nproc)" LDFLAGS="$LDFLAGS -Wl,-rpath,\\\$\$ORIGIN"
