@@ -135,6 +135,13 @@ build() {
     fi
     rm -rf "$dir" "$out/src-$flavour"
     cp -a "$src" "$out/src-$flavour"
+    if [ "$flavour" = afl ]; then
+      # The fuzzing build has the known bugs fixed, so the fuzzer looks for new ones.
+      local fix
+      for fix in "$program_dir"/fixes/*.patch; do
+        [ -f "$fix" ] && patch -s -p1 -d "$out/src-$flavour" -i "$fix"
+      done
+    fi
     local compiler=$cc cflags="-g -O1" ldflags=""
     case $flavour in
       asan) compiler=$asan_cc cflags="-g -O1 -fsanitize=address -fno-omit-frame-pointer" ldflags="-fsanitize=address" ;;
@@ -169,8 +176,25 @@ fuzz() {
   local argv=()
   read -r -a argv <<< "$command"
   argv[0]="$out/afl/$binary"
-  local input=("-i" "$program_dir/fuzz/seeds")
-  [ -d "$out/afl-out/default/queue" ] && input=("-i" "-")
+  # A new campaign starts from the seeds and the queue of earlier campaigns
+  # (fuzz/corpus.tar.zst); an interrupted one resumes.
+  local input=("-i" "-")
+  if [ ! -d "$out/afl-out/default/queue" ]; then
+    rm -rf "$out/afl-in"
+    mkdir -p "$out/afl-in"
+    cp "$program_dir"/fuzz/seeds/* "$out/afl-in/"
+    if [ -f "$program_dir/fuzz/corpus.tar.zst" ]; then
+      rm -rf "$out/afl-unpack"
+      mkdir -p "$out/afl-unpack"
+      zstd -dc "$program_dir/fuzz/corpus.tar.zst" | tar -x -C "$out/afl-unpack"
+      local file
+      find "$out/afl-unpack" -type f | while read -r file; do
+        file=${file#"$out/afl-unpack/"}
+        cp "$out/afl-unpack/$file" "$out/afl-in/${file//\//-}"
+      done
+    fi
+    input=("-i" "$out/afl-in")
+  fi
   local dict=()
   [ -f "$program_dir/fuzz/dict" ] && dict=("-x" "$program_dir/fuzz/dict")
   mkdir -p "$out/afl-work"
