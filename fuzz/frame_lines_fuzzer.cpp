@@ -66,14 +66,15 @@ bool has_paired_brackets(std::string_view name) {
 
 // What a gdb line written from `frame` keeps of it, read back.
 void check_gdb_round_trip(const Frame& frame) {
-  if (!has_paired_brackets(frame.function)) return;
+  std::string function = triage::function_without_parameters(frame.function);  // as written
+  if (!has_paired_brackets(function)) return;
+  if (function == "??") function.clear();
   const std::string written = triage::report::gdb_frame_line(3, frame);
   auto read = triage::report::parse_frame_line(written);
   if (!read) broken("our own gdb line does not read back: " + written);
-  std::string function = triage::function_without_parameters(frame.function);
-  if (function == "??") function.clear();
   if (read->address != frame.address || read->function != function) {
-    broken("our own gdb line reads back with another pc or function: " + written);
+    broken("our own gdb line reads back with another pc or function: " + written + " (function " +
+           frame.function + ", read back " + read->function + ")");
   }
   if (!frame.file.empty() && frame.line > 0) {
     if (read->file != frame.file || read->line != frame.line || read->column != frame.column) {

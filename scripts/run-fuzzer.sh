@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses (fuzz/NAME_fuzzer.cpp) with clang and runs
 # each for SECONDS (default 60), one after another, from its seed corpus in
-# fuzz/corpus/NAME (fuzz/README.md says what each one reads and checks).
+# fuzz/corpus/NAME, with the dictionary fuzz/NAME.dict where there is one
+# (fuzz/README.md says what each harness reads and checks).
 #
 #   scripts/run-fuzzer.sh [SECONDS] [BUILD_DIR] [NAME...]
 #
@@ -76,10 +77,12 @@ for name in "${names[@]}"; do
   run_corpus="$build/fuzz/$name-corpus-run"
   artifacts="$build/fuzz/$name-artifacts"
   mkdir -p "$run_corpus" "$artifacts"
+  dict=()
+  [ -f "$repo/fuzz/$name.dict" ] && dict=(-dict="$repo/fuzz/$name.dict")
   echo "run-fuzzer.sh: fuzzing $name for $seconds s (corpus $run_corpus, seeds $seeds)"
   before=$(find "$artifacts" -type f | wc -l)
   status=0
-  "$fuzzer" "${options[@]}" -artifact_prefix="$artifacts/" "$run_corpus" "$seeds" || status=$?
+  "$fuzzer" "${options[@]}" "${dict[@]}" -artifact_prefix="$artifacts/" "$run_corpus" "$seeds" || status=$?
   after=$(find "$artifacts" -type f | wc -l)
   if [ "$status" -ne 0 ] || [ "$after" -gt "$before" ]; then
     echo "run-fuzzer.sh: $name found a problem (exit $status); inputs in $artifacts:" >&2
