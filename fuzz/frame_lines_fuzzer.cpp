@@ -12,6 +12,7 @@
 // frames of the lines, in their order; stack keys are non-empty; a frame
 // written back as a gdb line (gdb_frame_line, how our reports' Stacktrace
 // is written for CASR) reads back as the same frame.
+#include <cctype>
 #include <cstdint>
 #include <exception>
 #include <optional>
@@ -50,7 +51,8 @@ bool has_paired_brackets(std::string_view name) {
   int parens = 0;
   int angles = 0;
   for (size_t i = 0; i < name.size(); ++i) {
-    if (name.substr(i).starts_with("operator")) {
+    const bool word_start = i == 0 || !(std::isalnum(static_cast<unsigned char>(name[i - 1])) || name[i - 1] == '_');
+    if (word_start && name.substr(i).starts_with("operator")) {
       i += 8;
       while (i < name.size() && std::string_view("<>=-!+*/%^&|~").find(name[i]) != std::string_view::npos) ++i;
       if (i == name.size()) break;

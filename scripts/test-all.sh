@@ -17,7 +17,7 @@ echo "== fuzz every parser of untrusted input"
 # counts keep each harness to seconds (the sanitizer harness symbolizes, the
 # fuzzer_stats one writes a file per run). Run scripts/run-fuzzer.sh with more
 # seconds and no FUZZ_ARGS to explore.
-fuzz_runs="core_reader:15000 sanitizer_report:5000 casrep_stack:15000 frame_lines:15000 fuzzer_stats:5000"
+fuzz_runs="core_reader:15000 sanitizer_report:2000 casrep_stack:15000 frame_lines:15000 fuzzer_stats:5000"
 for source in fuzz/*_fuzzer.cpp; do
   name=$(basename "$source" _fuzzer.cpp)
   [[ " $fuzz_runs" == *" $name:"* ]] || { echo "test-all.sh: give the fuzzer $name a run count" >&2; exit 1; }
