@@ -11,7 +11,9 @@
 // text of its line, its line and column not negative; the first stack is
 // frames of the lines, in their order; stack keys are non-empty; a frame
 // written back as a gdb line (gdb_frame_line, how our reports' Stacktrace
-// is written for CASR) reads back as the same frame.
+// is written for CASR) reads back as the same frame, for names as tools
+// print them (brackets that pair, no control characters, no " at" or
+// " from" of gdb's own).
 #include <cctype>
 #include <cstdint>
 #include <exception>
@@ -66,10 +68,24 @@ bool has_paired_brackets(std::string_view name) {
   return parens == 0 && angles == 0;
 }
 
+// Control characters (a carriage return the reader trims) are in no name a
+// tool prints.
+bool has_control_char(std::string_view text) {
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
 // What a gdb line written from `frame` keeps of it, read back.
 void check_gdb_round_trip(const Frame& frame) {
   std::string function = triage::function_without_parameters(frame.function);  // as written
-  if (!has_paired_brackets(function)) return;
+  // gdb's words " at " and " from " end the function part of a line.
+  const bool has_gdb_word = function.find(" at") != std::string::npos || function.find(" from") != std::string::npos;
+  if (!has_paired_brackets(function) || has_gdb_word || has_control_char(frame.function) ||
+      has_control_char(frame.file) || has_control_char(frame.module)) {
+    return;
+  }
   if (function == "??") function.clear();
   const std::string written = triage::report::gdb_frame_line(3, frame);
   auto read = triage::report::parse_frame_line(written);
