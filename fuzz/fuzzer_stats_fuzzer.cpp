@@ -10,11 +10,14 @@
 // whatever the file says; reading is deterministic; a command line without
 // quotes splits at blanks; and the splitter reads back every word list it
 // gives, each word quoted as a shell would.
-#include <stdlib.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -31,21 +34,33 @@ namespace {
 namespace fs = std::filesystem;
 using triage_fuzz::broken;
 
-// An AFL++ instance folder made once; each input replaces its fuzzer_stats.
+// An AFL++ instance folder made once per process, named by its pid; each
+// input replaces its fuzzer_stats. A process that dies of a finding (or is
+// ended by libFuzzer's -fork parent) leaves its folder behind: the next one
+// removes the folders of processes that are gone.
 const std::string& instance() {
   static const std::string* folder = [] {
-    std::string pattern = (fs::temp_directory_path() / "fuzzer_stats_fuzzer.XXXXXX").string();
-    if (!mkdtemp(pattern.data())) {
-      std::perror("fuzzer_stats_fuzzer: mkdtemp");
+    const fs::path base = fs::temp_directory_path();
+    const std::string prefix = "fuzzer_stats_fuzzer.";
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(base, error)) {
+      const std::string name = entry.path().filename().string();
+      if (!name.starts_with(prefix)) continue;
+      const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+      if (pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), error);
+    }
+    const fs::path path = base / (prefix + std::to_string(getpid()));
+    fs::remove_all(path, error);
+    if (!fs::create_directories(path / "crashes", error)) {
+      std::fprintf(stderr, "fuzzer_stats_fuzzer: cannot make %s: %s\n", path.c_str(), error.message().c_str());
       std::abort();
     }
-    fs::create_directory(fs::path(pattern) / "crashes");
-    std::ofstream(fs::path(pattern) / "crashes" / "id:000000,sig:11") << "crash";
+    std::ofstream(path / "crashes" / "id:000000,sig:11") << "crash";
     std::atexit([] {
       std::error_code ignored;
       fs::remove_all(instance(), ignored);
     });
-    return new std::string(pattern);
+    return new std::string(path.string());
   }();
   return *folder;
 }
