@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test: install what is needed, build, run the unit and end-to-end
 # tests (they make fresh cores from corpus-samples/), the same suite under
-# AddressSanitizer + UBSan, and 15,000 runs of the core reader's fuzzer.
+# AddressSanitizer + UBSan, and a short run of every fuzzer (fuzz/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -23,8 +23,17 @@ done
 (cd build && ctest --output-on-failure -j 2 --timeout 600)
 echo "== sanitizer build and test"
 bash scripts/sanitizer-build.sh build-asan
-echo "== fuzz the core reader"
-# A fixed seed and run count make this step give the same verdict on every
-# run (a time limit would explore different inputs each time); run
-# scripts/run-fuzzer.sh with more seconds and no FUZZ_ARGS to explore.
-FUZZ_ARGS="-seed=1 -runs=15000" bash scripts/run-fuzzer.sh 300
+echo "== fuzz every parser of untrusted input"
+# A fixed seed and run count per harness make this step give the same verdict
+# on every run (a time limit would explore different inputs each time); the
+# counts keep each harness to seconds (the sanitizer harness symbolizes, the
+# fuzzer_stats one writes a file per run). Run scripts/run-fuzzer.sh with more
+# seconds and no FUZZ_ARGS to explore.
+fuzz_runs="core_reader:15000 sanitizer_report:2000 casrep_stack:15000 frame_lines:15000 fuzzer_stats:5000"
+for source in fuzz/*_fuzzer.cpp; do
+  name=$(basename "$source" _fuzzer.cpp)
+  [[ " $fuzz_runs" == *" $name:"* ]] || { echo "test-all.sh: give the fuzzer $name a run count" >&2; exit 1; }
+done
+for harness in $fuzz_runs; do
+  FUZZ_ARGS="-seed=1 -runs=${harness#*:}" bash scripts/run-fuzzer.sh 300 build-fuzz "${harness%%:*}"
+done

@@ -41,6 +41,27 @@ TEST_CASE("frame lines: gdb's bt forms", "[report][frame-lines]") {
   CHECK(frame->address == 0x414141414141);
 }
 
+TEST_CASE("frame lines: gdb's arguments of operators cut off (found by frame_lines_fuzzer)", "[report][frame-lines]") {
+  // The brackets of operator<< and operator-> open no template: the
+  // arguments still end at " (", and a bracket in them is not counted.
+  auto frame = parse_frame_line("#3  0x0000555555555189 in operator<< (os=..., s=0x55555555a2a0 \"(\") at out.cc:9");
+  REQUIRE(frame);
+  CHECK(frame->function == "operator<<");
+  CHECK(frame->file == "out.cc");
+
+  frame = parse_frame_line("#4  0x0000555555555200 in Ptr<Node>::operator-> (this=0x0) at ptr.h:3");
+  REQUIRE(frame);
+  CHECK(frame->function == "Ptr<Node>::operator->");
+
+  frame = parse_frame_line("#5  0x0000555555555300 in std::less<int>::operator() (this=0x1, a=@0x2: 1) at less.h:4");
+  REQUIRE(frame);
+  CHECK(frame->function == "std::less<int>::operator()");
+
+  frame = parse_frame_line("#6  0x0000555555555400 in my_operator<2> (x=1) at t.cc:5");
+  REQUIRE(frame);
+  CHECK(frame->function == "my_operator<2>");
+}
+
 TEST_CASE("frame lines: sanitizer forms", "[report][frame-lines]") {
   auto frame = parse_frame_line("    #0 0x4f8b1e in parse(char const*, unsigned long) /src/parse.cc:12:5");
   REQUIRE(frame);

@@ -67,6 +67,20 @@ bool parse_source_location(std::string_view text, Frame& frame) {
   return true;
 }
 
+constexpr std::string_view kOperator = "operator";
+constexpr std::string_view kOperatorSymbols = "<>=-!+*/%^&|~";
+
+bool is_identifier_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// "operator" as a whole word at `at` (not "my_operator", not "operators").
+bool is_operator_name_at(std::string_view text, size_t at) {
+  if (!text.substr(at).starts_with(kOperator) || (at > 0 && is_identifier_char(text[at - 1]))) return false;
+  const size_t end = at + kOperator.size();
+  return end == text.size() || !is_identifier_char(text[end]);
+}
+
 // The function part: gdb writes "name (arguments)", a sanitizer
 // "name(parameter types)". gdb's arguments may hold any text (strings), so
 // they are cut at the first " (" outside brackets; a sanitizer's parameter
@@ -76,6 +90,13 @@ std::string function_of(std::string_view head) {
   int angles = 0;
   for (size_t i = 0; i < head.size(); ++i) {
     char c = head[i];
+    if (is_operator_name_at(head, i)) {
+      // "operator<<", "operator->": their brackets open no template.
+      i += kOperator.size();
+      while (i < head.size() && kOperatorSymbols.find(head[i]) != std::string_view::npos) ++i;
+      --i;
+      continue;
+    }
     if (c == '(') {
       if (i > 0 && head[i - 1] == ' ' && parens == 0 && angles == 0) {
         std::string_view name = head.substr(0, i);

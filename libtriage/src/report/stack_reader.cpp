@@ -12,6 +12,8 @@ using nlohmann::ordered_json;
 namespace triage::report {
 
 Result<Report> parse_report_stack(std::string_view text, size_t max_frames) {
+  // A UTF-8 byte order mark (an editor's), which parse_report skips too.
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   ordered_json wanted = ordered_json::object();
   std::string_view stacktrace, proc_maps, asan_report;
   // The crashed thread, else the first: its scalars and its first frames.

@@ -105,6 +105,7 @@ std::string basename_of(const std::string& path) {
 
 std::string module_key(const report::Frame& frame, bool has_offset) {
   std::string key = basename_of(frame.module);
+  if (key.empty()) key = frame.module;  // a folder ("from /lib/"): no file name to take
   if (has_offset) {
     char buffer[24];
     std::snprintf(buffer, sizeof buffer, "+0x%" PRIx64, frame.module_offset);
