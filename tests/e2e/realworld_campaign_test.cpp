@@ -90,11 +90,12 @@ json read_json(const fs::path& path) {
   return value;
 }
 
-// BUILD/realworld/NAME with plain/ and asan/ builds, made once per build folder
-// (under a lock: CTest runs tests in parallel); empty when the pinned version
-// can't be had here, with the reason in `why`.
+// REPO/build/realworld/NAME with plain/ and asan/ builds (where test-all.sh
+// makes them), made once for every build folder of the project, the
+// sanitizer build's too (under a lock: CTest runs tests in parallel); empty
+// when the pinned version can't be had here, with the reason in `why`.
 fs::path built(const Program& program, std::string& why) {
-  const fs::path out = fs::path(TRIAGE_BUILD_DIR) / "realworld" / program.name;
+  const fs::path out = fs::path(TRIAGE_CORPUS_DIR).parent_path() / "build/realworld" / program.name;
   fs::create_directories(out);
   int lock = open((out / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   REQUIRE(lock >= 0);
