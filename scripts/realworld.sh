@@ -123,8 +123,7 @@ build() {
   shift 2
   local flavours=("$@")
   [ ${#flavours[@]} -gt 0 ] || flavours=(plain asan)
-  local src
-  src=$(fetch "$program")
+  local src=""
   load_program "$program"
   mkdir -p "$out"
   local flavour
@@ -132,6 +131,10 @@ build() {
     local dir="$out/$flavour"
     if [ -x "$dir/$binary" ] && [ "$dir/.stamp" -nt "$program_dir/build.sh" ] && [ "$dir/.stamp" -nt "$program_dir/program.conf" ]; then
       continue
+    fi
+    if [ -z "$src" ]; then
+      src=$(fetch "$program")
+      load_program "$program"
     fi
     rm -rf "$dir" "$out/src-$flavour"
     cp -a "$src" "$out/src-$flavour"
