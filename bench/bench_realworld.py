@@ -598,6 +598,8 @@ def main():
         specs = ["fuzz-target"] + sorted(n for n in (os.listdir(base) if os.path.isdir(base) else [])
                                          if os.path.isfile(os.path.join(base, n, "ground-truth.tsv")))
     programs, skipped = [], []
+    if specs == ["fuzz-target"] and not args.programs:
+        skipped.append("corpus-samples/realworld: no program with a ground-truth.tsv in this checkout yet")
     for spec in specs:
         if spec == "fuzz-target":
             programs.append(sample_campaign(build))
