@@ -575,7 +575,9 @@ def write_results(path, results, programs, skipped, args, triage_run):
            "offset, which splits and joins exactly as the fixed address would.", "",
            "triage-run runs an ASan build with ASan's signal handlers off (the kernel writes the core), so a "
            "crash by signal has no ASan report there: ClusterFuzz's type is then the signal, as on the plain "
-           "build, and its stack-overflow cycle rule (for the type Stack-overflow) does not apply.", ""]
+           "build, and its stack-overflow cycle rule (for the type Stack-overflow) does not apply. A stack "
+           "overflow stops at a point that depends on where ASLR put the stack, so a method that hashes exact "
+           "frames (exploitable) can gain or lose a group from one run to the next.", ""]
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write("\n".join(md))
