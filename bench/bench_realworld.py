@@ -6,10 +6,10 @@ bugs, expected-bugs.tsv) comes first, as program "fuzz-target" (built by the pro
 BUILD/corpus-samples/fuzz-target/target and target-asan). Then each real program under
 corpus-samples/realworld/PROGRAM/ that has a ground-truth.tsv (input, bug, the fix that
 establishes it): `scripts/realworld.sh build PROGRAM WORK/builds/PROGRAM` builds its pinned
-Debian source plain (-g -O1) and with ASan (kept in WORK; realworld.sh rebuilds what is stale);
-exit 77 (the pinned
-version can't be had) skips the program, saying so. --programs takes names or paths of
-program folders (a path outside this checkout is built by its own checkout's realworld.sh).
+Debian source plain (-g -O1) and with ASan (kept in WORK; realworld.sh rebuilds what is
+stale); exit 77 (the pinned version can't be had) skips the program, saying so. --programs
+takes names or paths of program folders (a path outside this checkout is built by its own
+checkout's realworld.sh).
 
 For each program and build (plain, asan):
   triage-run -i INPUTS -o OUT -j JOBS -t 10 --all-reports -- BINARY ARGS @@
