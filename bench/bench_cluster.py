@@ -8,8 +8,8 @@ reports; see its docstring), each size its own set, cached in WORK/set-N-bB-sS. 
 
   ours      triage-dedup -i SET -o OUT -j JOBS, and triage-cluster -i SET -o OUT -j JOBS
             (each from the raw set: triage-cluster deduplicates itself)
-  baseline  what casr-cluster -d then -c does, reimplemented in Python (CASR is Rust;
-            it is not installed here): each report's stack parsed from Stacktrace as
+  baseline  what casr-cluster -d then -c does, reimplemented in Python in bench/peers.py
+            (CASR is Rust; it is not installed here): each report's stack parsed from Stacktrace as
             CASR parses it (gdb lines, or ASan lines when AsanReport is set), filtered
             with CASR's C/C++ frame filters and its removal of repeated intervals, dedup
             by the whole stack (frames equal by file:line:column, else module+offset,
@@ -36,11 +36,9 @@ import csv
 import datetime
 import hashlib
 import json
-import math
 import multiprocessing
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -48,194 +46,12 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.join(ROOT, "bench")
+sys.path.insert(0, HERE)
+from peers import CASR_THRESHOLD, casr_stack, similarity_matrix  # noqa: E402  (shared with bench_realworld.py)
 
 # ----------------------------------------------------------------------------------------------
-# The baseline: CASR's deduplication and clustering, reimplemented from its description.
+# The baseline: CASR's deduplication and clustering (bench/peers.py), over every pair at once.
 # ----------------------------------------------------------------------------------------------
-
-CASR_A, CASR_R, CASR_THRESHOLD = 0.04, 0.13, 0.3
-
-# CASR's C/C++ ignore lists, the entries that can match a C program's stack on glibc
-# (function names as CASR parses them from gdb lines, i.e. with "()" or the arguments,
-# so anchored names such as ^raise$ never match there; the module then does).
-CASR_FUNCTIONS = re.compile("|".join([
-    r"^abort$", r"^exit$", r"^pthread_kill$", r"^raise$", r"^tgkill$", r"^__chk_fail$", r"^__fortify_fail$",
-    r"^(|__)mem(cmp|cpy|move|set)", r"^(|__)str(cmp|cpy|dup|len|ncpy)", r"^__GI_", r"^__asan", r"^_asan_",
-    r"^asan_", r"^__assert_", r"^__interceptor_", r"^__libc_", r"^__lsan", r"^__msan", r"^__pthread_kill",
-    r"^__run_exit_handlers", r"^__sanitizer", r"^_sanitizer_", r"^__ubsan", r"^_start", r"^abort", r"^calloc",
-    r"^free", r"^malloc", r"^realloc", r"^gsignal", r"^operator", r"^new", r"^delete", r"^fuzzer::",
-    r"^std::__terminate", r".*assert", r".*libpthread", r".*logger", r".*ASAN_OnSIGSEGV"]))
-CASR_FILES = re.compile("|".join([
-    r".*/usr/include/c\+\+/", r".*\-gnu/c\+\+/", r".*\-gnu/bits/", r".*/clang/", r".*/gcc/", r".*sysdeps/",
-    r".*/glibc\-", r".*/libc\+\+", r".*/libc/", r".*/sanitizer_common/", r".*libc\+\+/",
-    r".*/compiler\-rt/lib/", r".*\+Unknown", r".*<unknown module>", r"^<unknown>$", r"^\[vdso\]$",
-    r"^linux-vdso.so.*$", r"^linux-gate.so.*$", r".*libc\.so", r".*libc\+\+\.so", r".*libstdc\+\+\.so",
-    r".*libc-.*\.so", r".*libpthread\.so", r".*libasan\.so", r".*libubsan\.so"]))
-GDB_LINE = [re.compile(p) for p in (
-    r"^ *#[0-9]+ *(?:0x([0-9a-f]+) +in)? *(.+) +at +(.+):(\d+):(\d+)",
-    r"^ *#[0-9]+ *(?:0x([0-9a-f]+) +in)? *(.+) +at +(.+):(\d+)",
-    r"^ *#[0-9]+ *(?:0x([0-9a-f]+) +in)? *(.+) +at +(.+)",
-    r"^ *#[0-9]+ *(?:0x([0-9a-f]+) +in)? *(.+) +from +(.+)",
-    r"^ *#[0-9]+ *(?:0x([0-9a-f]+) +in)? *(.+)")]
-ASAN_HEAD = re.compile(r"^ *#[0-9]+ +0x([0-9a-f]+) *")
-ASAN_MODULE_FN = re.compile(r"\(([^(]+)\+0x([0-9a-f]+)\)")
-ASAN_MODULE = re.compile(r"\((.+)\+0x([0-9a-f]+)\)")
-
-
-def parse_gdb(line):
-    """(address, function, module, offset, file, line, column) of a gdb `bt` line."""
-    line = line.strip()
-    for n, rx in enumerate(GDB_LINE):
-        m = rx.match(line)
-        if not m:
-            continue
-        addr = int(m.group(1), 16) if m.group(1) else 0
-        fn = m.group(2).strip()
-        if n == 0:
-            return addr, fn, "", 0, m.group(3).strip(), int(m.group(4)), int(m.group(5))
-        if n == 1:
-            return addr, fn, "", 0, m.group(3).strip(), int(m.group(4)), 0
-        if n == 2:
-            return addr, fn, "", 0, m.group(3).strip(), 0, 0
-        if n == 3:
-            return addr, fn, m.group(3).strip(), 0, "", 0, 0
-        return addr, fn, "", 0, "", 0, 0
-    raise ValueError("unparsable stack line: " + line)
-
-
-def parse_asan(line):
-    """The same for an ASan stack line (#N 0xADDR in FUNC FILE:LINE:COL / (MODULE+0xOFF))."""
-    m = ASAN_HEAD.match(line)
-    if not m:
-        raise ValueError("unparsable ASan stack line: " + line)
-    addr = int(m.group(1), 16)
-    loc = line[m.end():].strip()
-    has_fn = loc.startswith("in ")
-    module, offset, fn, file, ln, col = "", 0, "", "", 0, 0
-    mm = (ASAN_MODULE_FN if has_fn else ASAN_MODULE).search(loc)
-    if mm:
-        module, offset = mm.group(1).strip(), int(mm.group(2), 16)
-        loc = loc[:mm.start()].strip()
-    if has_fn:
-        loc = loc[3:].strip()
-        paren = loc.rfind(")")
-        i = paren if paren >= 0 else max(loc.find(" "), 0)
-        space = loc.find(" ", i)
-        if space < 0:
-            return addr, loc, module, offset, "", 0, 0
-        fn, loc = loc[:space], loc[space:].strip()
-    if loc:
-        parts = loc.rsplit(":", 2)
-        file = parts[0].strip()
-        if len(parts) > 1:
-            ln = int(parts[1])
-        if len(parts) > 2:
-            col = int(parts[2])
-    return addr, fn, module, offset, file, ln, col
-
-
-def proc_maps(lines):
-    maps = []
-    for line in lines:
-        parts = line.split()
-        if len(parts) >= 5 and parts[0].startswith("0x"):
-            try:
-                maps.append((int(parts[0], 16), int(parts[1], 16), int(parts[3], 16), parts[-1]))
-            except ValueError:
-                pass
-    return maps
-
-
-def repeated_intervals(keys):
-    """Keep-mask that drops all but the last copy of every immediately repeated block."""
-    n = len(keys)
-    keep = [True] * n
-    for p in range(1, n // 2 + 1):
-        start = None
-        for k in range(n - p + 1):
-            same = k < n - p and keys[k] == keys[k + p]
-            if same and start is None:
-                start = k
-            elif not same and start is not None:
-                if k - start >= p:
-                    for x in range(start, k - (k - start) % p):
-                        keep[x] = False
-                start = None
-    return keep
-
-
-def casr_stack(path):
-    """The stack CASR deduplicates and clusters a report by: a tuple of frame keys, or None."""
-    try:
-        with open(path, "rb") as f:
-            report = json.loads(f.read())
-        lines = report.get("Stacktrace") or []
-        parse = parse_asan if report.get("AsanReport") else parse_gdb
-        entries = [parse(line) for line in lines if line.strip()]
-    except (ValueError, OSError, AttributeError):
-        return None
-    maps = proc_maps(report.get("ProcMaps") or []) if parse is parse_gdb else []
-    frames = []
-    for addr, fn, module, offset, file, ln, col in entries:
-        if maps and addr:
-            for lo, hi, off, name in maps:
-                if lo <= addr < hi:
-                    offset = addr - lo + off
-                    module = name or module
-                    break
-        frames.append((addr, fn, module, offset, file, ln, col))
-    for i, fr in enumerate(frames):
-        if "LLVMFuzzerTestOneInput" in fr[1]:
-            frames = frames[:i + 1]
-            break
-    frames = [fr for fr in frames if not (fr[1] and CASR_FUNCTIONS.match(fr[1])) and
-              not (fr[2] and CASR_FILES.match(fr[2])) and not (fr[4] and CASR_FILES.match(fr[4]))]
-    keys = [("d", fr[4], fr[5], fr[6]) if fr[4] else ("m", fr[2], fr[3]) if fr[2] and fr[3] else ("a", fr[0])
-            for fr in frames]
-    while True:
-        keep = repeated_intervals(keys)
-        if all(keep):
-            break
-        keys = [k for k, ok in zip(keys, keep) if ok]
-    return tuple(keys) if keys else None
-
-
-def similarity_matrix(stacks, np):
-    """Condensed distance matrix 1 - similarity over all pairs, stacks as int sequences."""
-    u = len(stacks)
-    cond = np.zeros(u * (u - 1) // 2)
-    by_len = {}
-    for i, s in enumerate(stacks):
-        by_len.setdefault(len(s), []).append(i)
-    lens = sorted(by_len)
-    arrays = {n: np.array([stacks[i] for i in by_len[n]], dtype=np.int64).reshape(len(by_len[n]), n) for n in lens}
-    index = {n: np.array(by_len[n], dtype=np.int64) for n in lens}
-    for ai, la in enumerate(lens):
-        for lb in lens[ai:]:
-            a_all, b = arrays[la], arrays[lb]
-            ia_all, ib = index[la], index[lb]
-            norm = sum(math.exp(-CASR_A * k) for k in range(1, min(la, lb) + 1))
-            rows = max(1, (1 << 20) // len(ib))
-            for r0 in range(0, len(ia_all), rows):
-                a, ia = a_all[r0:r0 + rows], ia_all[r0:r0 + rows]
-                zero = np.zeros((len(ia), len(ib)))
-                prev = [zero] * (lb + 1)
-                for x in range(1, la + 1):
-                    cur = [zero]
-                    ax = a[:, x - 1][:, None]
-                    for y in range(1, lb + 1):
-                        cost = math.exp(-(min(x, y) * CASR_A + abs(x - y) * CASR_R))
-                        v = np.maximum(cur[y - 1], prev[y])
-                        np.maximum(v, prev[y - 1] + (ax == b[:, y - 1][None, :]) * cost, out=v)
-                        cur.append(v)
-                    prev = cur
-                dist = 1.0 - prev[lb] / norm
-                i = np.broadcast_to(ia[:, None], dist.shape)
-                j = np.broadcast_to(ib[None, :], dist.shape)
-                pick = i < j if la == lb else np.ones(dist.shape, dtype=bool)
-                lo, hi = np.minimum(i, j)[pick], np.maximum(i, j)[pick]
-                cond[lo * u - lo * (lo + 1) // 2 + (hi - lo - 1)] = dist[pick]
-    return np.clip(cond, 0.0, None)
 
 
 def casr_baseline(set_dir, jobs, max_unique, result_path):

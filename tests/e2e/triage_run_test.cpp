@@ -2,7 +2,7 @@
 // (corpus-samples/fuzz-target): real runs of the target, real cores, and
 // clusters that must be exactly the bugs expected-bugs.tsv names. Also its
 // ASan build, a stdin target, hangs, a memory limit, a baseline for CI, the
-// command from fuzzer_stats, and bad use.
+// command from fuzzer_stats, every crash's own report, and bad use.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -127,6 +127,9 @@ TEST_CASE("triage-run: the sample campaign's crashes cluster into its bugs, hang
     }
   }
   const size_t crashes = expected_bugs().size();
+  // Only the distinct crashes' reports, unless --all-reports.
+  CHECK(!fs::exists(out / "reports"));
+  for (const json& input : summary["inputs"]) CHECK(!input.contains("own_report"));
   CHECK(statuses["crash"] == static_cast<int>(crashes));
   CHECK(statuses["timeout"] == 2);  // AFL++'s hangs/
   CHECK(summary["inputs"].size() == crashes + 2);
@@ -144,6 +147,40 @@ TEST_CASE("triage-run: the sample campaign's crashes cluster into its bugs, hang
   std::getline(text, first_line);
   CHECK(first_line.find(std::to_string(crashes) + " crashes, 2 timeouts") != std::string::npos);
   CHECK(r.out.find("cl1 ") != std::string::npos);
+}
+
+TEST_CASE("triage-run --all-reports: every crash keeps its own report", "[run]") {
+  TempDir dir("triage-run-all-reports");
+  const fs::path out = dir.path() / "out";
+  ProcessResult r = triage_run({"-i", kCrashes.string(), "-o", out.string(), "-j", "2", "--all-reports", "--",
+                                kTarget.string(), "@@"});
+  INFO(describe_status(r) << "\n" << r.out << r.err);
+  REQUIRE(exit_code(r) == 0);
+  const json summary = read_json(out / "summary.json");
+  require_clusters_are_bugs(summary, all_bugs());
+  std::set<std::string> own;
+  size_t representatives = 0;
+  for (const json& input : summary["inputs"]) {
+    REQUIRE(input["status"] == "crash");
+    const std::string name = fs::path(input["input"].get<std::string>()).filename().string();
+    INFO(name);
+    REQUIRE(input.contains("own_report"));
+    CHECK(input["own_report"] == "reports/" + name + ".casrep");
+    own.insert(input["own_report"].get<std::string>());
+    const json report = read_json(out / input["own_report"].get<std::string>());
+    CHECK(!report["Stacktrace"].empty());
+    // The input the cluster shows has the same report in both places.
+    if (fs::path(input["report"].get<std::string>()).filename() == name + ".casrep") {
+      ++representatives;
+      CHECK(report == read_json(out / input["report"].get<std::string>()));
+    }
+  }
+  CHECK(own.size() == summary["inputs"].size());
+  CHECK(std::distance(fs::directory_iterator(out / "reports"), fs::directory_iterator()) ==
+        static_cast<long>(own.size()));
+  // Fewer distinct crashes than inputs: duplicates' own reports exist only in reports/.
+  CHECK(representatives < own.size());
+  CHECK(representatives == summary["unique"].get<size_t>());
 }
 
 TEST_CASE("triage-run: the target's command comes from fuzzer_stats", "[run]") {

@@ -65,6 +65,7 @@ struct Options {
   double timeout_seconds = 10;
   uint64_t memory_limit_mb = 0;
   bool no_aslr = false;
+  bool all_reports = false;
   double threshold = ClusterParameters{}.threshold;
   size_t max_frames = 0;
 };
@@ -93,6 +94,8 @@ int main(int argc, char** argv) {
       ("baseline", po::value(&options.baseline),
        "an earlier triage-run output: mark clusters known or new, exit 5 if any is new")
       ("threshold", po::value(&options.threshold), "least caller similarity to join a cluster (default 0.3)")
+      ("all-reports", po::bool_switch(&options.all_reports),
+       "also write every crash's own report to OUT/reports/, duplicates included")
       ("sysroot", po::value(&options.sysroot), "look for the libraries the cores name under this folder")
       ("debug-dir", po::value(&options.debug_dirs), "a folder of separate debug files (repeatable)")
       ("rules", po::value(&options.rules),
@@ -170,6 +173,7 @@ int main(int argc, char** argv) {
   settings.output_dir = options.output;
   settings.baseline_dir = options.baseline;
   settings.jobs = options.jobs;
+  settings.all_reports = options.all_reports;
   settings.clustering.threshold = options.threshold;
   loaded->clustering.apply_depth(settings.clustering.similarity);
   settings.cluster_rules = loaded->clustering;

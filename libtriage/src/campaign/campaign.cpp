@@ -277,6 +277,20 @@ Result<CampaignResult> run_campaign(const CampaignSettings& settings, const Rule
   }
   result.clusters = clusters.size();
 
+  // Every crash's own report, for tools that weigh each crash themselves
+  // (the clusters keep one report per distinct crash only).
+  if (settings.all_reports) {
+    const fs::path folder = fs::path(settings.output_dir) / "reports";
+    std::set<std::string> taken;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (result.outcomes[i].status != InputStatus::kCrash || done[i].report_path.empty()) continue;
+      fs::create_directories(folder, error);
+      const std::string name = free_name(fs::path(inputs[i].path).filename().string() + ".casrep", taken);
+      if (auto copied = copy_input(done[i].report_path, folder / name); !copied) return copied.error();
+      result.outcomes[i].own_report = "reports/" + name;
+    }
+  }
+
   // Timeouts and out-of-memory inputs, kept for a closer look.
   for (auto [status, folder] : {std::pair{InputStatus::kTimeout, "timeout"}, std::pair{InputStatus::kOom, "oom"}}) {
     std::set<std::string> taken;
@@ -301,6 +315,7 @@ Result<CampaignResult> run_campaign(const CampaignSettings& settings, const Rule
                           {"seconds", outcome.seconds}};
     if (!inputs[i].fuzzer_verdict.empty()) entry["fuzzer_verdict"] = inputs[i].fuzzer_verdict;
     if (!outcome.problem.empty()) entry["problem"] = outcome.problem;
+    if (!outcome.own_report.empty()) entry["own_report"] = outcome.own_report;
     per_input.push_back(std::move(entry));
   }
   std::ostringstream preamble;

@@ -4,7 +4,8 @@
 // the crashes deduplicated and clustered (cluster/), and the output folder
 // written: OUT/clN/ with a report and its input per distinct crash,
 // OUT/timeout/ and OUT/oom/ with those inputs, OUT/summary.txt, and
-// OUT/summary.json with every cluster and every input.
+// OUT/summary.json with every cluster and every input; on request also
+// OUT/reports/ with every crash's own report, duplicates included.
 #pragma once
 
 #include <optional>
@@ -39,6 +40,7 @@ struct CampaignSettings {
   std::string output_dir;   // prepared (new or empty)
   std::string baseline_dir; // --baseline: an earlier triage-run output, or empty
   size_t jobs = 0;          // 0: one per CPU
+  bool all_reports = false; // --all-reports: every crash's own report in OUT/reports/
   ClusterParameters clustering;
   ClusterRules cluster_rules;  // the user's merge and split rules and depth
   nlohmann::ordered_json rules_record;  // summary.json's "rules" (cluster/rules_record.h), if any
@@ -51,6 +53,7 @@ struct InputOutcome {
   double seconds = 0;
   std::optional<int> cluster;  // for kCrash
   std::string report;          // its report in OUT ("clN/name.casrep"), its own or the one it duplicates
+  std::string own_report;      // with all_reports: its own report in OUT ("reports/name.casrep")
 };
 
 struct CampaignResult {
