@@ -70,7 +70,8 @@ apt_private() {
            }
            if (deb) { n=split(uris, u, " "); m=split(suites, s, " ")
              for (a=1; a<=n; a++) for (b=1; b<=m; b++) print "deb-src " u[a] " " s[b] comps }
-         }' "$f" | while read -r line; do echo "$line"; done > "$apt/.deb822-entries"
+         }' "$f" > "$apt/.deb822-entries"
+    local line
     while read -r line; do entries+=("$line"); done < "$apt/.deb822-entries"
   done
   if [ ${#entries[@]} -eq 0 ]; then
