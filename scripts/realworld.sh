@@ -127,6 +127,7 @@ build() {
   local src=""
   load_program "$program"
   mkdir -p "$out"
+  out=$(cd "$out" && pwd)  # the builds run in folders below it
   local flavour
   for flavour in "${flavours[@]}"; do
     local dir="$out/$flavour"
@@ -177,6 +178,7 @@ fuzz() {
   command -v afl-fuzz >/dev/null || { say "afl-fuzz not found (apt-get install afl++)"; exit 1; }
   build "$program" "$out" afl >/dev/null
   load_program "$program"
+  out=$(cd "$out" && pwd)
   local argv=()
   read -r -a argv <<< "$command"
   argv[0]="$out/afl/$binary"
